@@ -1,0 +1,117 @@
+"""Chunk F1 exactly as `seqeval.metrics.f1_score(y_true, y_pred)` computes it (default mode).
+
+XTREME scores PAN-X *and* UD-POS this way, on the raw tag strings. seqeval reads the first
+character of a tag as its chunk prefix and the rest (after one optional '-') as the chunk type:
+'B-PER' → ('B', 'PER'), 'O' → ('O', '_'), and for prefix-less POS tags 'NOUN' → ('N', 'OUN'),
+'PUNCT' → ('P', 'UNCT'), 'INTJ' → ('I', 'NTJ'), 'SCONJ' → ('S', 'CONJ'), 'X' → ('X', '_').
+Only the prefixes O B I E S (and '.') mean anything to it, so for POS tags a run of equal tags
+is one chunk ('NOUN NOUN' is a single chunk), INTJ/SCONJ/SYM behave like I-/S- tags, and an 'X'
+run is never closed by 'O' (both have type '_').
+
+seqeval flattens the sentences into one sequence with an 'O' after each sentence and extracts
+chunks from that. For BIO tags no chunk crosses the separator, but a chunk of type '_' (e.g. UPOS
+'X' ending a sentence) can run on into the next sentence, and such a chunk is dropped when the
+corpus ends before it closes. To reproduce the corpus score exactly, chunks are extracted from
+the same flattened sequence and each chunk is credited to the sentence it starts in. Per
+sentence: `(tp, n_pred, n_gold)`; F1 = 2Σtp / (Σn_pred + Σn_gold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ablate.errors import AblateError
+from ablate.metrics.counts import check_totals, precision_recall_f1
+
+stat_names = ("tp", "n_pred", "n_gold")
+primary = "f1"
+
+Chunk = tuple[str, int, int]  # (type, first position, last position), inclusive
+
+
+def split_tag(tag: str) -> tuple[str, str]:
+    """(prefix, type) as seqeval reads a tag without `suffix=True`: first char, rest after '-'."""
+    if not tag:
+        raise AblateError("Empty tag string; every token needs a tag such as 'O' or 'B-PER'.")
+    return tag[0], tag[1:].split("-", 1)[-1] or "_"
+
+
+def _chunk_ends(prev_prefix: str, prefix: str, prev_type: str, type_: str) -> bool:
+    """Whether a chunk closes between the previous token and this one (conlleval's rule)."""
+    if prev_prefix in ("E", "S"):
+        return True
+    if prev_prefix in ("B", "I") and prefix in ("B", "S", "O"):
+        return True
+    return prev_prefix not in ("O", ".") and prev_type != type_
+
+
+def _chunk_starts(prev_prefix: str, prefix: str, prev_type: str, type_: str) -> bool:
+    """Whether a chunk opens at this token (conlleval's rule)."""
+    if prefix in ("B", "S"):
+        return True
+    if prev_prefix in ("E", "S", "O") and prefix in ("E", "I"):
+        return True
+    return prefix not in ("O", ".") and prev_type != type_
+
+
+def chunks(tags: Sequence[str]) -> list[Chunk]:
+    """Chunks of one flat tag sequence, as seqeval's `get_entities` finds them.
+
+    A virtual 'O' is appended to close the last chunk (which it cannot close when the chunk
+    has type '_' — seqeval then drops it, and so does this).
+    """
+    found: list[Chunk] = []
+    prev_prefix, prev_type, begin = "O", "", 0
+    for position, tag in enumerate([*tags, "O"]):
+        prefix, type_ = split_tag(tag)
+        if _chunk_ends(prev_prefix, prefix, prev_type, type_):
+            found.append((prev_type, begin, position - 1))
+        if _chunk_starts(prev_prefix, prefix, prev_type, type_):
+            begin = position
+        prev_prefix, prev_type = prefix, type_
+    return found
+
+
+def flatten(sentences: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray]:
+    """seqeval's flattening (an 'O' after every sentence), and each position's sentence index."""
+    flat: list[str] = []
+    owner: list[int] = []
+    for i, sentence in enumerate(sentences):
+        flat.extend(sentence)
+        flat.append("O")
+        owner.extend([i] * (len(sentence) + 1))
+    return flat, np.asarray(owner, dtype=np.int64)
+
+
+def stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) -> np.ndarray:
+    """Per-sentence `(tp, n_pred, n_gold)`, shape (n_sentences, 3), int64.
+
+    Sums over all rows reproduce seqeval's micro counts on the whole corpus (in this order).
+    """
+    if len(y_true) != len(y_pred):
+        raise AblateError(f"{len(y_true)} gold sentences but {len(y_pred)} predicted sentences.")
+    for i, (gold, pred) in enumerate(zip(y_true, y_pred)):
+        if isinstance(gold, str) or isinstance(pred, str):
+            raise AblateError("Tags must be given as one list of tag strings per sentence.")
+        if len(gold) != len(pred):
+            raise AblateError(
+                f"Sentence {i} has {len(gold)} gold tags but {len(pred)} predicted tags; "
+                "every token needs exactly one prediction."
+            )
+    flat_true, owner = flatten(y_true)
+    flat_pred, _ = flatten(y_pred)
+    gold_chunks = set(chunks(flat_true))
+    pred_chunks = set(chunks(flat_pred))
+    rows = np.zeros((len(y_true), 3), dtype=np.int64)
+    for column, found in ((0, gold_chunks & pred_chunks), (1, pred_chunks), (2, gold_chunks)):
+        starts = np.fromiter((begin for _, begin, _ in found), dtype=np.int64, count=len(found))
+        np.add.at(rows[:, column], owner[starts], 1)
+    return rows
+
+
+def aggregate(totals) -> dict:
+    """Micro precision, recall, F1 (×100) from summed `(tp, n_pred, n_gold)`, shape (..., 3)."""
+    totals = check_totals(totals, stat_names)
+    return precision_recall_f1(totals[..., 0], totals[..., 1], totals[..., 2])
