@@ -1,0 +1,256 @@
+"""The `ablate` command line: each command resolves a config and calls the library.
+
+    ablate recipes
+    ablate tasks
+    ablate plan stilts --task mnli --targets xnli,pawsx --seeds 1,2
+    ablate run stilts --task mnli --targets xnli,pawsx --preset smoke --seeds 1,2
+    ablate ui
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ablate.errors import AblateError
+
+app = typer.Typer(
+    name="ablate",
+    help="Reproducible ablations of cross-lingual intermediate-task training (Phang et al. 2020), "
+    "tracked in MLflow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+# Options shared by `plan` and `run`.
+TaskOpt = Annotated[Optional[str], typer.Option("--task", "-t", help="English intermediate task (see `ablate tasks`).")]
+TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, or `xtreme` for all nine.")]
+SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds; one full pipeline each.")]
+PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override any setting: KEY=VALUE, e.g. finetune.xnli.epochs=1 or finetune.*.max_steps=100.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Hub id, local model directory, or tiny-xlmr.")]
+OutOpt = Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Phase cache, predictions and the default MLflow store.")]
+ExpOpt = Annotated[Optional[str], typer.Option("--experiment", "-e", help="MLflow experiment (shared by all recipes by default).")]
+UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: sqlite inside --output-dir).")]
+DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Local dataset copies: <org>__<name>/<config>/<split>.jsonl|parquet.")]
+DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
+
+
+def _overrides(**given) -> dict:
+    from ablate.config import parse_assignments
+
+    sets = given.pop("sets") or []
+    out = parse_assignments(sets)
+    for key, value in given.items():
+        if value is not None:
+            out[key] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def _resolve(recipe: str, preset, config, sets, **flags):
+    from ablate.config import resolve
+    from ablate.recipes import load
+
+    r = load(recipe)
+    cfg = resolve(preset, config, _overrides(sets=sets, recipe=recipe, **flags))
+    return r, cfg
+
+
+@app.command("recipes")
+def recipes_cmd() -> None:
+    """List the recipes and the question each answers."""
+    from ablate.recipes import available, load
+
+    table = Table(title="Recipes", show_lines=False)
+    table.add_column("recipe", style="bold cyan")
+    table.add_column("needs --task")
+    table.add_column("question it answers")
+    for name in available():
+        r = load(name)
+        table.add_row(name, "yes" if r.needs_task else "no", r.question)
+    console.print(table)
+
+
+@app.command("tasks")
+def tasks_cmd(
+    card: Annotated[Optional[str], typer.Option("--card", help="Print the data card of a dataset.")] = None,
+) -> None:
+    """List intermediate and target tasks: format, languages, Hub source."""
+    from ablate.tasks import TASKS
+
+    if card:
+        from ablate.cards import load_card
+
+        c = load_card(card)
+        console.print(c.path.read_text(encoding="utf-8"), markup=False, highlight=False)
+        return
+    for role in ("intermediate", "target"):
+        table = Table(title=f"{role.capitalize()} tasks")
+        for col in ("task", "title", "format", "languages", "metric", "Hub source"):
+            table.add_column(col, style="bold cyan" if col == "task" else None)
+        for t in TASKS.values():
+            if t.role != role:
+                continue
+            langs = ", ".join(t.languages) if len(t.languages) <= 8 else f"{len(t.languages)}: {' '.join(t.languages)}"
+            table.add_row(t.name, t.title, t.format, langs, t.metric, "\n".join(t.hub_ids))
+        console.print(table)
+
+
+@app.command("plan")
+def plan_cmd(
+    recipe: Annotated[str, typer.Argument(help="Recipe name (see `ablate recipes`).")],
+    task: TaskOpt = None, targets: TargetsOpt = None, seeds: SeedsOpt = None, preset: PresetOpt = None,
+    config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
+    experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
+    device: DeviceOpt = None,
+) -> None:
+    """Show a recipe's phases per seed and which are already cached. Loads no model or data.
+
+    Example: ablate plan stilts --task mnli --targets xnli,pawsx --seeds 1,2
+    """
+    from ablate.execute import plan_keys
+    from ablate.store import PhaseStore
+
+    r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
+                      output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
+                      data_dir=data_dir, device=device)
+    plan = r.plan(cfg)
+    store = PhaseStore(cfg.output_dir)
+    console.print(f"[bold]{plan.recipe}[/]: {plan.question}")
+    table = Table()
+    for col in ("seed", "phase", "reads", "key", "status"):
+        table.add_column(col)
+    for seed in cfg.seeds:
+        keys = plan_keys(plan, seed)
+        for p in plan.order():
+            done = store.is_complete(p.kind, keys[p.name])
+            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, keys[p.name][:12],
+                          "[green]cached[/]" if done else "to run")
+    console.print(table)
+    console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")
+
+
+@app.command("run")
+def run_cmd(
+    recipe: Annotated[str, typer.Argument(help="Recipe name (see `ablate recipes`).")],
+    task: TaskOpt = None, targets: TargetsOpt = None, seeds: SeedsOpt = None, preset: PresetOpt = None,
+    config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
+    experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
+    device: DeviceOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run a recipe for every seed, tracked in MLflow.
+
+    Examples:
+
+      ablate run baseline --targets xnli,pawsx --preset smoke --seeds 1,2
+
+      ablate run stilts --task mnli --targets xnli,pawsx --seeds 1,2,3   (GPU + Hub: the paper's setting)
+    """
+    r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
+                      output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
+                      data_dir=data_dir, device=device)
+    plan = r.plan(cfg)
+    run_plan(plan, cfg, quiet=quiet)
+
+
+def run_plan(plan, cfg, quiet: bool = False):
+    """Execute a plan with tracking and print the summary (also used by `ablate demo`)."""
+    from ablate.data.hub import prepare
+
+    offline = prepare(cfg.offline)
+    from ablate.execute import execute
+    from ablate.progress import Progress
+    from ablate.tracking import Tracker
+
+    tracker = Tracker(cfg.store_uri, cfg.experiment)
+    if offline and not cfg.offline and cfg.data == "hub":
+        err_console.print("[yellow]The Hugging Face Hub is unreachable: working offline (local caches only).[/]")
+    with Progress(console=console, enabled=not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1") as progress:
+        runs = execute(plan, cfg, tracker, progress)
+    _summary(plan, cfg, runs)
+    return runs
+
+
+def _summary(plan, cfg, runs) -> None:
+    from ablate.metric_names import metric_key
+
+    targets = [p.task for p in plan.order() if p.kind == "evaluate"]
+    table = Table(title=f"{plan.recipe}" + (f" ({cfg.task})" if any(p.kind == "intermediate" for p in plan.phases) else ""))
+    table.add_column("seed")
+    table.add_column("MLflow run")
+    for t in targets:
+        table.add_column(f"{t} avg (test)")
+        table.add_column(f"{t} avg (dev)")
+    table.add_column("phases reused")
+    for run in runs:
+        cells = []
+        for t in targets:
+            for split in ("test", "validation"):
+                value = run.metrics.get(metric_key(t, "avg", "accuracy", split))
+                cells.append("—" if value is None else f"{value:.1f}")
+        reused = sum(1 for p in run.phases.values() if p["cached"])
+        table.add_row(str(run.seed), run.run_id[:12], *cells, f"{reused}/{len(run.phases)}")
+    console.print(table)
+    console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "
+                  f"Open the UI with: [bold]ablate ui --output-dir {cfg.output_dir}[/]")
+
+
+@app.command("ui")
+def ui_cmd(
+    output_dir: OutOpt = None, tracking_uri: UriOpt = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5000,
+) -> None:
+    """Open the MLflow UI on 127.0.0.1 for the local store."""
+    from ablate.config import resolve
+
+    cfg = resolve(None, None, _overrides(sets=None, output_dir=output_dir, tracking_uri=tracking_uri))
+    uri = cfg.store_uri
+    if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).is_file():
+        raise AblateError(f"No MLflow store at {uri}: run a recipe first, or pass --output-dir/--tracking-uri.")
+    console.print(f"MLflow UI for {uri} at http://127.0.0.1:{port}  (Ctrl-C to stop)")
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port)]
+    os.execvpe(cmd[0], cmd, env)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", help="Show library warnings and logs.")] = False) -> None:
+    if not verbose:
+        from ablate.quiet import quiet_libraries
+
+        quiet_libraries()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except AblateError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(2)
+    except (typer.Exit, SystemExit) as e:
+        sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]: completed phases are kept; rerun to resume.")
+        sys.exit(130)
+    except Exception as e:
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Load a task's data — from the Hub, a local directory or the shipped fixtures — and map it
+onto the format's canonical columns (`id`, `parallel_id`, then the format's own columns).
+
+Everything that can go wrong with data input is checked here, with messages that name the
+dataset, the split and what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ablate.config import RunConfig
+from ablate.errors import AblateError
+from ablate.tasks.spec import Source, TaskSpec
+
+if TYPE_CHECKING:
+    import datasets
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "data"
+
+
+def local_dir(root: str | Path, hub_id: str, config: str) -> Path:
+    """`<root>/<org>__<name>/<config>/` — the layout of fixtures and of user-supplied copies."""
+    return Path(root) / hub_id.replace("/", "__") / config
+
+
+def load_raw(src: Source, cfg: RunConfig) -> "datasets.Dataset":
+    """One split exactly as the Hub serves it (same columns and feature types)."""
+    if cfg.data == "fixtures":
+        return _load_local(FIXTURES, src, "shipped fixtures")
+    if cfg.data_dir:
+        found = _find_local(Path(cfg.data_dir), src)
+        if found is not None:
+            return _load_local(Path(cfg.data_dir), src, f"--data-dir {cfg.data_dir}")
+    return _load_hub(src.hub_id, src.config, src.split, cfg.dataset_revisions.get(src.hub_id))
+
+
+def _find_local(root: Path, src: Source) -> Path | None:
+    if not root.is_dir():
+        raise AblateError(f"--data-dir '{root}' does not exist or is not a directory.")
+    base = local_dir(root, src.hub_id, src.config)
+    for ext in ("jsonl", "parquet"):
+        if (base / f"{src.split}.{ext}").is_file():
+            return base / f"{src.split}.{ext}"
+    return None
+
+
+def _load_local(root: Path, src: Source, where: str) -> "datasets.Dataset":
+    path = _find_local(root, src)
+    if path is None:
+        base = local_dir(root, src.hub_id, src.config)
+        raise AblateError(
+            f"No {src.split}.jsonl or {src.split}.parquet for {src.hub_id} ({src.config}) in {where}: "
+            f"expected it under {base}."
+        )
+    return _read_file(str(path))
+
+
+@lru_cache(maxsize=64)
+def _read_file(path: str) -> "datasets.Dataset":
+    import datasets
+
+    features_file = Path(path).parent / "features.json"
+    features = None
+    if features_file.is_file():
+        features = datasets.Features.from_dict(json.loads(features_file.read_text()))
+    kind = "json" if path.endswith(".jsonl") else "parquet"
+    return datasets.load_dataset(kind, data_files=path, split="train", features=features)
+
+
+@lru_cache(maxsize=64)
+def _load_hub(hub_id: str, config: str, split: str, revision: str | None) -> "datasets.Dataset":
+    import datasets
+
+    try:
+        return datasets.load_dataset(hub_id, config, split=split, revision=revision)
+    except (ConnectionError, OSError, FileNotFoundError, ValueError, RuntimeError) as e:
+        from ablate.data.hub import hub_error
+
+        raise hub_error("dataset", f"{hub_id} ({config}, split {split})", e) from e
+
+
+def canonical(raw: "datasets.Dataset", src: Source, spec: TaskSpec, lang: str = "en") -> "datasets.Dataset":
+    """Filter, check and rename `raw` into the format's columns; drop rows without gold."""
+    import datasets
+
+    where = f"{src.describe()} (task {spec.name})"
+    needed = list(src.columns.values()) + [c for c, _ in src.where]
+    if src.id_column:
+        needed.append(src.id_column)
+    missing = [c for c in needed if c not in raw.column_names]
+    if missing:
+        raise AblateError(
+            f"{where}: columns {missing} are missing; it has {raw.column_names}. "
+            "The dataset's schema differs from the one ablate expects (see its data card)."
+        )
+    for column, value in src.where:
+        raw = raw.select([i for i, v in enumerate(raw[column]) if v == value])
+    if len(raw) == 0:
+        raise AblateError(f"{where}: no rows for language '{lang}'.")
+
+    columns = {canon: raw[hub] for canon, hub in src.columns.items()}
+    n = len(raw)
+    ids = [str(x) for x in raw[src.id_column]] if src.id_column else [str(i) for i in range(n)]
+    keep = list(range(n))
+    if "label" in columns:
+        labels, keep = _labels(columns["label"], raw.features[src.columns["label"]], src, spec, where)
+        columns = {k: [v[i] for i in keep] for k, v in columns.items()}
+        columns["label"] = labels
+    out = {
+        "id": [f"{lang}:{ids[i]}" for i in keep],
+        # Position in the (parallel) source: the same example in every language of XNLI/PAWS-X.
+        "parallel_id": [ids[i] if src.parallel else f"{lang}:{ids[i]}" for i in keep],
+        **columns,
+    }
+    if not out["id"]:
+        raise AblateError(f"{where}: every row lacks a gold label.")
+    return datasets.Dataset.from_dict(out)
+
+
+def _labels(values, feature, src: Source, spec: TaskSpec, where: str) -> tuple[list[int], list[int]]:
+    n_labels = len(spec.label_names)
+    if src.label_map is not None:
+        mapping = dict(src.label_map)
+    else:
+        names = getattr(feature, "names", None)
+        if names is not None and list(names) != list(spec.label_names):
+            raise AblateError(
+                f"{where}: label names {list(names)} differ from the task's {list(spec.label_names)}."
+            )
+        mapping = {i: i for i in range(n_labels)}
+    labels, keep = [], []
+    for i, v in enumerate(values):
+        if v in src.drop_labels or v == "":
+            continue
+        if v not in mapping:
+            valid = sorted(mapping, key=str)
+            raise AblateError(f"{where}: label value {v!r} is not one of {valid}.")
+        labels.append(mapping[v])
+        keep.append(i)
+    return labels, keep
+
+
+def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en") -> "datasets.Dataset":
+    """`which` is 'train', 'dev' or an evaluation split name; several sources are concatenated."""
+    import datasets
+
+    if which == "train":
+        sources = spec.train
+    elif which == "dev":
+        sources = spec.dev
+    else:
+        if which not in spec.evaluation:
+            raise AblateError(f"Task '{spec.name}' has no '{which}' evaluation split; it has {list(spec.evaluation)}.")
+        sources = (spec.evaluation[which].for_lang(lang),)
+    parts = []
+    for src in sources:
+        part = canonical(load_raw(src, cfg), src, spec, lang)
+        if len(sources) > 1:  # keep ids unique across ANLI+'s parts
+            tag = f"{src.hub_id.split('/')[-1]}.{src.split}"
+            part = part.map(lambda r: {"id": f"{tag}:{r['id']}", "parallel_id": f"{tag}:{r['parallel_id']}"})
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+
+def fingerprint(ds: "datasets.Dataset") -> str:
+    """sha256 (16 hex) over the canonical rows: equal content, equal fingerprint."""
+    h = hashlib.sha256()
+    for batch in ds.with_format("arrow").iter(batch_size=10_000):
+        for name in sorted(batch.column_names):
+            h.update(name.encode())
+            h.update(json.dumps(batch.column(name).to_pylist(), ensure_ascii=False).encode())
+    return h.hexdigest()[:16]

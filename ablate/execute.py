@@ -1,0 +1,158 @@
+"""Run a Plan once per seed: phase order, content-addressed reuse, runners, tracking.
+
+The executor is the only place that talks to both the phase store and the tracker. A phase
+whose output is already in the store is not run again; its child run is still recorded
+(tag `cached=yes`, same metrics and artifacts), so every parent run is complete on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ablate.config import RunConfig
+from ablate.phases import PhaseContext, PhaseResult, runner
+from ablate.plan import Phase, Plan
+from ablate.progress import Progress
+from ablate.provenance import code_version, environment
+from ablate.signature import Signature
+from ablate.store import PhaseStore, phase_key, write_json
+from ablate.tracking import Tracker
+
+
+@dataclass
+class SeedRun:
+    seed: int
+    run_id: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    phases: dict[str, dict] = field(default_factory=dict)  # name -> {key, cached, run_id}
+
+
+def plan_keys(plan: Plan, seed: int) -> dict[str, str]:
+    """Each phase's content key for `seed` (pure: used by `ablate plan` and the executor)."""
+    keys: dict[str, str] = {}
+    for phase in plan.order():
+        keys[phase.name] = phase_key(phase, seed, keys)
+    return keys
+
+
+def config_hash(cfg: RunConfig) -> str:
+    relevant = {k: v for k, v in cfg.to_dict().items() if k not in ("seeds", "output_dir", "tracking_uri", "experiment")}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def signature(plan: Plan, cfg: RunConfig, seed: int) -> Signature:
+    model = cfg.model + (f"@{cfg.model_revision}" if cfg.model_revision else "")
+    return Signature.build(
+        {"recipe": plan.recipe, "task": cfg.task if _has_intermediate(plan) else None,
+         "targets": [p.task for p in plan.phases if p.kind == "evaluate"], "model": model,
+         "data": cfg.data, "seeds": [seed], "select": "en-dev"},
+        extra={"cfg": config_hash(cfg)},
+    )
+
+
+def _has_intermediate(plan: Plan) -> bool:
+    return any(p.kind == "intermediate" for p in plan.phases)
+
+
+def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
+            run_phase: Callable[[str], Callable[[PhaseContext], PhaseResult]] = runner) -> list[SeedRun]:
+    store = PhaseStore(cfg.output_dir)
+    order = plan.order()
+    code = code_version()
+    env = environment()
+    task = cfg.task if _has_intermediate(plan) else "none"
+    runs = []
+    for seed in cfg.seeds:
+        sig = signature(plan, cfg, seed)
+        parent_tags = {
+            "kind": "run", "recipe": plan.recipe, "intermediate_task": task,
+            "targets": ",".join(p.task for p in order if p.kind == "evaluate"), "seed": seed,
+            "model": cfg.model, "model_revision": cfg.model_revision or "", "preset": cfg.preset,
+            "data_source": cfg.data, "signature": sig.format(), "config_hash": config_hash(cfg),
+            "git_commit": code["commit"], "git_dirty": code["dirty"],
+        }
+        parent = tracker.start(f"{plan.recipe}:{task} seed={seed}", parent_tags)
+        run = SeedRun(seed, parent)
+        try:
+            tracker.params(parent, _params(cfg, plan))
+            tracker.json_artifact(parent, "config.json", cfg.to_dict())
+            tracker.json_artifact(parent, "environment.json", env)
+            keys: dict[str, str] = {}
+            with progress.bar(f"[bold]{plan.recipe}[/] seed {seed}", total=len(order)) as bar:
+                for phase in order:
+                    keys[phase.name] = phase_key(phase, seed, keys)
+                    result, info = _run_phase(plan, phase, seed, keys, cfg, store, tracker, progress, parent, run_phase)
+                    run.phases[phase.name] = info
+                    if phase.kind == "evaluate":
+                        run.metrics.update(result.metrics)
+                        tracker.tags(parent, {k: v for k, v in result.tags.items() if k.startswith("data.")})
+                    bar.advance(1)
+            tracker.metrics(parent, run.metrics)
+            tracker.json_artifact(parent, "phases.json", run.phases)
+        except KeyboardInterrupt:
+            tracker.end(parent, "KILLED")
+            raise
+        except BaseException:
+            tracker.end(parent, "FAILED")
+            raise
+        tracker.end(parent, "FINISHED")
+        runs.append(run)
+    return runs
+
+
+def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, str], cfg: RunConfig, store: PhaseStore,
+               tracker: Tracker, progress: Progress, parent: str, run_phase) -> tuple[PhaseResult, dict]:
+    key = keys[phase.name]
+    cached = store.is_complete(phase.kind, key)
+    tags = {"kind": "phase", "phase": phase.name, "phase_kind": phase.kind, "phase_key": key,
+            "cached": "yes" if cached else "no", "seed": seed, "recipe_task": phase.task}
+    if phase.kind in ("finetune", "evaluate"):
+        tags["target_task"] = phase.task
+    child = tracker.start(phase.name, tags, parent=parent)
+    try:
+        if cached:
+            progress.print(f"  [dim]{phase.name}: reusing {phase.kind}/{key}[/]")
+            result = PhaseResult.from_dict(store.result(phase.kind, key))
+        else:
+            with store.building(phase.kind, key) as tmp:
+                ctx = PhaseContext(
+                    cfg=cfg, phase=phase, seed=seed,
+                    inputs={name: store.path(plan.phase(name).kind, keys[name]) for name in phase.inputs},
+                    out=tmp, log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
+                )
+                result = run_phase(phase.kind)(ctx)
+                write_json(tmp / "result.json", result.to_dict())
+        tracker.metrics(child, result.metrics)
+        tracker.tags(child, result.tags)
+        tracker.datasets(child, result.datasets)
+        tracker.artifacts(child, store.path(phase.kind, key), result.artifacts)
+        tracker.json_artifact(child, "phase.json", {"phase": phase.name, "key": key, "settings": phase.settings,
+                                                    "inputs": {n: keys[n] for n in phase.inputs}, "info": result.info})
+    except KeyboardInterrupt:
+        tracker.end(child, "KILLED")
+        raise
+    except BaseException:
+        tracker.end(child, "FAILED")
+        raise
+    tracker.end(child, "FINISHED")
+    return result, {"key": key, "cached": cached, "run_id": child, "kind": phase.kind,
+                    "dir": str(store.path(phase.kind, key))}
+
+
+def _params(cfg: RunConfig, plan: Plan) -> dict[str, str]:
+    """The resolved config, flattened, limited to the tasks this plan uses (the full config is
+    the config.json artifact)."""
+    used = {p.task for p in plan.phases}
+    flat = cfg.flat()
+    out = {}
+    for k, v in flat.items():
+        group, _, rest = k.partition(".")
+        if group in ("intermediate", "finetune"):
+            if rest.split(".", 1)[0] not in used:
+                continue
+        out[k] = v
+    out["recipe"] = plan.recipe
+    return out

@@ -1,0 +1,150 @@
+"""Training phases: phase 2 (intermediate task -> encoder) and phase 3 (target fine-tuning).
+
+Both use the transformers Trainer with the paper's selection rule: evaluate every
+`eval_every` steps on `eval_examples` English dev examples, keep the best checkpoint, stop
+after `patience` evaluations without improvement.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from pathlib import Path
+
+from ablate.config import RunConfig, TrainSettings
+from ablate.data.load import fingerprint, load_task_split
+from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
+from ablate.phases import PhaseContext, PhaseResult
+from ablate.tasks import get_task
+from ablate.tasks.formats import format_of
+
+SELECTION_SEED = 0  # the dev subset and any train subsample are the same for every seed and recipe
+
+
+def run_intermediate(ctx: PhaseContext) -> PhaseResult:
+    spec = get_task(ctx.phase.task, "intermediate")
+    model_path = resolve_model(ctx.cfg.model, ctx.cfg.model_revision)
+    result, model, tokenizer = _train(ctx, spec, ctx.cfg.intermediate_settings(spec.name), model_path)
+    save_encoder(model, tokenizer, ctx.out / "encoder")
+    return result
+
+
+def run_finetune(ctx: PhaseContext) -> PhaseResult:
+    spec = get_task(ctx.phase.task, "target")
+    if ctx.phase.inputs:
+        model_path = str(ctx.inputs[ctx.phase.inputs[0]] / "encoder")
+    else:
+        model_path = resolve_model(ctx.cfg.model, ctx.cfg.model_revision)
+    result, model, tokenizer = _train(ctx, spec, ctx.cfg.finetune_settings(spec.name), model_path)
+    model.save_pretrained(ctx.out / "model")
+    tokenizer.save_pretrained(ctx.out / "model")
+    result.info["started_from"] = ctx.phase.inputs[0] if ctx.phase.inputs else ctx.cfg.model
+    return result
+
+
+def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
+
+    fmt = format_of(spec)
+    cfg: RunConfig = ctx.cfg
+    revision = cfg.model_revision if model_path == cfg.model else None
+    tokenizer = load_tokenizer(model_path, revision)
+
+    train = load_task_split(spec, "train", cfg)
+    if settings.max_train_examples and settings.max_train_examples < len(train):
+        train = train.shuffle(seed=SELECTION_SEED).select(range(settings.max_train_examples))
+    dev = load_task_split(spec, "dev", cfg)
+    dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
+    datasets = [
+        _record(spec.name, "train", spec.train, train),
+        _record(spec.name, "dev", spec.dev, dev),
+    ]
+    train_enc = fmt.encode(train, tokenizer, settings.max_seq_length)
+    dev_enc = fmt.encode(dev, tokenizer, settings.max_seq_length)
+
+    model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed, **fmt.head_kwargs(spec))
+    per_epoch = math.ceil(len(train_enc) / (settings.batch_size * settings.grad_accum))
+    total = settings.max_steps or math.ceil(settings.epochs * per_epoch)
+    eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
+    use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
+    checkpoints = ctx.out / "checkpoints"
+    args = TrainingArguments(
+        output_dir=str(checkpoints),
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=cfg.eval_batch_size,
+        gradient_accumulation_steps=settings.grad_accum,
+        learning_rate=settings.learning_rate,
+        warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio in transformers 5
+        lr_scheduler_type="linear",
+        weight_decay=settings.weight_decay,  # the Trainer exempts biases and LayerNorm weights
+        adam_epsilon=settings.adam_epsilon,
+        max_grad_norm=settings.max_grad_norm,
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps or -1,
+        eval_strategy="steps", eval_steps=eval_every,
+        save_strategy="steps", save_steps=eval_every, save_only_model=True, save_total_limit=1,
+        load_best_model_at_end=True, metric_for_best_model=fmt.SELECTION_METRIC, greater_is_better=True,
+        logging_strategy="steps", logging_steps=max(1, min(50, eval_every)),
+        seed=ctx.seed, data_seed=ctx.seed, report_to="none", disable_tqdm=True,
+        use_cpu=use_cpu, optim="adamw_torch", dataloader_num_workers=0,
+    )
+    with ctx.progress.bar(f"  train {spec.name} (seed {ctx.seed})", total=total) as bar:
+        trainer = Trainer(
+            model=model, args=args, train_dataset=train_enc, eval_dataset=dev_enc,
+            data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
+            compute_metrics=lambda p: fmt.compute_metrics(p, spec),
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience),
+                       _relay(ctx, bar)],
+        )
+        trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
+        started = time.time()
+        output = trainer.train()
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    state = trainer.state
+    best = state.best_metric
+    metrics = {f"dev.{fmt.SELECTION_METRIC}": float(best) if best is not None else float("nan"),
+               "train.loss": float(output.training_loss), "train.steps": float(state.global_step)}
+    info = {
+        "runtime_s": round(time.time() - started, 3), "steps": state.global_step,
+        "best_step": _step_of(state.best_model_checkpoint), "train_examples": len(train),
+        "dev_examples": len(dev), "parameters": sum(p.numel() for p in model.parameters()),
+        "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
+        "model_path": model_path,
+    }
+    tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}"}
+    return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, info=info), model, tokenizer
+
+
+def _step_of(checkpoint: str | None) -> int | None:
+    return int(Path(checkpoint).name.rsplit("-", 1)[-1]) if checkpoint else None
+
+
+def _record(task: str, context: str, sources, ds) -> dict:
+    return {"name": f"{task}.{context}", "source": " + ".join(s.describe() for s in sources),
+            "digest": fingerprint(ds), "context": context, "rows": len(ds)}
+
+
+def _relay(ctx: PhaseContext, bar):
+    """Trainer callback: progress-bar ticks and one batched `ctx.log` call per Trainer log event."""
+    from transformers import TrainerCallback
+
+    rename = {"loss": "train.loss", "learning_rate": "train.learning_rate", "grad_norm": "train.grad_norm"}
+    timing = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
+
+    class Relay(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            bar.advance(1)
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            batch = {}
+            for key, value in (logs or {}).items():
+                if key.startswith("eval_") and key not in timing:
+                    batch[f"dev.{key[5:]}"] = float(value)
+                elif key in rename:
+                    batch[rename[key]] = float(value)
+            if batch:
+                ctx.log(batch, state.global_step)
+
+    return Relay()

@@ -1,0 +1,21 @@
+"""Silence library chatter that does not concern the user (LOAD REPORTs, progress bars of
+datasets, MLflow's and transformers' warnings). `--verbose` keeps it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+
+def quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # read when mlflow configures its logger
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    warnings.filterwarnings("ignore")
+    for name in ("mlflow", "alembic", "transformers", "datasets", "urllib3", "filelock", "accelerate"):
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -1,0 +1,47 @@
+"""Find recipe modules in the `recipes` package by name; `stilts-mlm` is `recipes/stilts_mlm.py`."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+
+from ablate.config import RunConfig
+from ablate.errors import AblateError, unknown
+from ablate.plan import Plan
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    question: str  # the first line of the module docstring
+    needs_task: bool  # does it have an intermediate phase (so --task is required)?
+    module: ModuleType
+
+    def plan(self, cfg: RunConfig) -> Plan:
+        if self.needs_task and not cfg.task:
+            raise AblateError(f"Recipe '{self.name}' trains an intermediate task: pass --task "
+                              "(see `ablate tasks`), e.g. --task mnli.")
+        return self.module.plan(cfg)
+
+
+def _module_names() -> list[str]:
+    import recipes
+
+    return sorted(m.name for m in pkgutil.iter_modules(recipes.__path__) if not m.name.startswith("_"))
+
+
+def available() -> list[str]:
+    return [m.replace("_", "-") for m in _module_names()]
+
+
+def load(name: str) -> Recipe:
+    names = available()
+    if name not in names:
+        raise unknown("recipe", name, names)
+    module = importlib.import_module(f"recipes.{name.replace('-', '_')}")
+    doc = (module.__doc__ or "").strip()
+    if not doc or not hasattr(module, "plan"):
+        raise AblateError(f"recipes/{module.__name__.split('.')[-1]}.py needs a docstring and plan(cfg).")
+    return Recipe(name, doc.splitlines()[0], getattr(module, "NEEDS_TASK", False), module)

@@ -1,0 +1,73 @@
+"""Task definitions are data: where each split comes from and how its columns map to a format.
+
+No torch, no datasets import here: `ablate tasks` and `ablate plan` read these without loading
+anything heavy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Source:
+    """One split of one Hub dataset, mapped onto a format's canonical columns.
+
+    `config` and `where` values may contain `{lang}`, filled per language by `for_lang`.
+    `columns` maps canonical column -> Hub column; `label_map` maps Hub label values (e.g.
+    XNLI's strings) to the task's label ids; rows whose label is in `drop_labels` have no gold.
+    """
+
+    hub_id: str
+    config: str
+    split: str
+    columns: Mapping[str, str]
+    where: tuple[tuple[str, str], ...] = ()  # row filter: column == value
+    label_map: Mapping[str, int] | None = None
+    drop_labels: tuple = (-1,)
+    id_column: str | None = None  # stable example id; row position when the Hub has none
+    parallel: bool = False  # the i-th row is the same example in every language (XNLI, PAWS-X)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+        if self.label_map is not None:
+            object.__setattr__(self, "label_map", MappingProxyType(dict(self.label_map)))
+
+    def for_lang(self, lang: str) -> "Source":
+        return replace(
+            self,
+            config=self.config.format(lang=lang),
+            where=tuple((c, v.format(lang=lang)) for c, v in self.where),
+        )
+
+    def describe(self) -> str:
+        where = "".join(f" [{c}={v}]" for c, v in self.where)
+        return f"{self.hub_id}/{self.config}:{self.split}{where}"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """An intermediate or target task: its data sources, format, labels and metric."""
+
+    name: str
+    title: str
+    format: str  # classification | span_qa | multiple_choice | tagging | retrieval
+    role: str  # intermediate | target
+    languages: tuple[str, ...]
+    train: tuple[Source, ...] = ()  # English training data; several sources are concatenated
+    dev: tuple[Source, ...] = ()  # English dev data for checkpoint selection (zero-shot)
+    evaluation: Mapping[str, Source] = field(default_factory=dict)  # split -> per-language source
+    label_names: tuple[str, ...] = ()
+    metric: str = "accuracy"  # the primary metric (XTREME's for targets)
+    cards: tuple[str, ...] = ()  # data cards describing the sources
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evaluation", MappingProxyType(dict(self.evaluation)))
+
+    @property
+    def hub_ids(self) -> tuple[str, ...]:
+        sources = [*self.train, *self.dev, *self.evaluation.values()]
+        return tuple(dict.fromkeys(s.hub_id for s in sources))

@@ -1,0 +1,92 @@
+"""The MLflow writer. Only the executor calls it; runners never see MLflow.
+
+Explicit tracking URI (never MLflow's cwd default), one experiment shared by all recipes,
+a parent run per (recipe, intermediate task, seed) with a child run per phase, params logged
+once, and every metric call batched into a single `log_batch`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+MAX_PARAMS, MAX_METRICS = 100, 1000  # MLflow's per-call limits for log_batch
+
+
+class Tracker:
+    def __init__(self, uri: str, experiment: str):
+        os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+        from mlflow import MlflowClient
+
+        if uri.startswith("sqlite:///"):
+            Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.uri = uri
+        self.client = MlflowClient(tracking_uri=uri)
+        found = self.client.get_experiment_by_name(experiment)
+        if found is None:
+            self.experiment_id = self.client.create_experiment(experiment)
+        elif found.lifecycle_stage == "deleted":
+            self.client.restore_experiment(found.experiment_id)
+            self.experiment_id = found.experiment_id
+        else:
+            self.experiment_id = found.experiment_id
+
+    def start(self, name: str, tags: Mapping[str, str], parent: str | None = None) -> str:
+        tags = {k: str(v) for k, v in tags.items()}
+        if parent:
+            tags["mlflow.parentRunId"] = parent
+        return self.client.create_run(self.experiment_id, tags=tags, run_name=name).info.run_id
+
+    def end(self, run_id: str, status: str = "FINISHED") -> None:
+        self.client.set_terminated(run_id, status=status)
+
+    def params(self, run_id: str, params: Mapping[str, Any]) -> None:
+        from mlflow.entities import Param
+
+        items = [Param(k, str(v)[:6000]) for k, v in params.items()]
+        for i in range(0, len(items), MAX_PARAMS):
+            self.client.log_batch(run_id, params=items[i:i + MAX_PARAMS])
+
+    def metrics(self, run_id: str, metrics: Mapping[str, float], step: int | None = None) -> None:
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [Metric(k, float(v), now, step or 0) for k, v in metrics.items()]
+        for i in range(0, len(items), MAX_METRICS):
+            self.client.log_batch(run_id, metrics=items[i:i + MAX_METRICS])
+
+    def tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        from mlflow.entities import RunTag
+
+        self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+
+    def artifacts(self, run_id: str, root: Path, paths: list[str]) -> None:
+        """Log files under `root`, keeping their relative directories as artifact paths."""
+        for rel in paths:
+            parent = str(Path(rel).parent)
+            self.client.log_artifact(run_id, str(root / rel), None if parent == "." else parent)
+
+    def json_artifact(self, run_id: str, name: str, data: Any) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+            self.client.log_artifact(run_id, str(path))
+
+    def datasets(self, run_id: str, records: list[dict[str, Any]]) -> None:
+        """Record datasets with `log_inputs` by metadata (name, exact source, content digest)."""
+        if not records:
+            return
+        from mlflow.data.huggingface_dataset_source import HuggingFaceDatasetSource
+        from mlflow.data.meta_dataset import MetaDataset
+        from mlflow.entities import DatasetInput, InputTag
+
+        inputs = []
+        for r in records:
+            ds = MetaDataset(source=HuggingFaceDatasetSource(path=r["source"]), name=r["name"], digest=r["digest"])
+            inputs.append(DatasetInput(ds._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", r["context"])]))
+        self.client.log_inputs(run_id, datasets=inputs)
