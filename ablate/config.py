@@ -96,11 +96,14 @@ class RunConfig:
     experiment: str = "ablate"  # one shared experiment so recipes sit side by side in the UI
     device: str = "auto"  # auto | cpu | cuda
     offline: bool = False  # never touch the Hub (set automatically when it is unreachable)
+    # Retrieval (BUCC, Tatoeba): mean-pooled hidden layer; "auto" = the paper's block 14 of 24,
+    # scaled to the model's depth (round(14/24 * layers)); max length 512 (PAPER.md).
+    retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "intermediate", "finetune"):
+        for name in ("dataset_revisions", "retrieval", "intermediate", "finetune"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -168,6 +171,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "data": "fixtures",
         "offline": True,
         "max_eval_examples": 16,
+        "retrieval": {"max_seq_length": 64},
         "eval_batch_size": 32,
         "intermediate": {"*": _SMOKE_TRAIN},
         "finetune": {"*": _SMOKE_TRAIN},
@@ -241,6 +245,12 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = _merge_settings(getattr(cfg, key), value, f"{key}", source)
         elif key == "dataset_revisions":
             changes[key] = {**cfg.dataset_revisions, **_mapping(value, key, source)}
+        elif key == "retrieval":
+            value = _mapping(value, key, source)
+            for k in value:
+                if k not in cfg.retrieval:
+                    raise unknown(f"retrieval setting (from {source})", k, cfg.retrieval)
+            changes[key] = {**cfg.retrieval, **value}
         else:
             changes[key] = _coerce(key, value, known[key].type, source)
     return replace(cfg, **changes)

@@ -41,6 +41,14 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
     """Phase 3 for one target: fine-tune on its English data, then evaluate every language."""
     spec = get_task(task, "target")
     inputs = (encoder.name,) if encoder else ()
+    if spec.format == "retrieval":  # BUCC, Tatoeba: the encoder's representations, no training
+        return [Phase(
+            name=f"retrieve:{task}", kind="retrieve", task=task, inputs=inputs,
+            settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
+                      "languages": list(spec.languages), "retrieval": dict(cfg.retrieval),
+                      "max_examples": cfg.max_eval_examples},
+            seeded=False,  # deterministic given its encoder (whose key carries the seed)
+        )]
     finetune = Phase(
         name=f"finetune:{task}", kind="finetune", task=task, inputs=inputs,
         settings={"model": model_spec(cfg), "data": data_spec(cfg, task),

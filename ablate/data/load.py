@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import datasets
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "data"
+# Datasets with no Hub copy are read by their own reader: hub_id -> "module:function(src, cfg)".
+LOCAL_READERS = {"local/ccgbank": "ablate.data.ccg:read_split"}
 
 
 def local_dir(root: str | Path, hub_id: str, config: str) -> Path:
@@ -30,6 +32,11 @@ def local_dir(root: str | Path, hub_id: str, config: str) -> Path:
 
 def load_raw(src: Source, cfg: RunConfig) -> "datasets.Dataset":
     """One split exactly as the Hub serves it (same columns and feature types)."""
+    if src.hub_id in LOCAL_READERS:
+        import importlib
+
+        module, _, fn = LOCAL_READERS[src.hub_id].partition(":")
+        return getattr(importlib.import_module(module), fn)(src, cfg)
     if cfg.data == "fixtures":
         return _load_local(FIXTURES, src, "shipped fixtures")
     if cfg.data_dir:
@@ -99,7 +106,11 @@ def canonical(raw: "datasets.Dataset", src: Source, spec: TaskSpec, lang: str = 
             "The dataset's schema differs from the one ablate expects (see its data card)."
         )
     for column, value in src.where:
-        raw = raw.select([i for i, v in enumerate(raw[column]) if v == value])
+        if value.endswith("*"):
+            keep_rows = [i for i, v in enumerate(raw[column]) if str(v).startswith(value[:-1])]
+        else:
+            keep_rows = [i for i, v in enumerate(raw[column]) if v == value]
+        raw = raw.select(keep_rows)
     if len(raw) == 0:
         raise AblateError(f"{where}: no rows for language '{lang}'.")
 

@@ -19,6 +19,7 @@ RUNNERS = {
     "intermediate": "ablate.phases.train:run_intermediate",
     "finetune": "ablate.phases.train:run_finetune",
     "evaluate": "ablate.phases.evaluate:run_evaluate",
+    "retrieve": "ablate.phases.retrieve:run_retrieve",
 }
 
 

@@ -17,6 +17,7 @@ from ablate.data.load import fingerprint, load_task_split
 from ablate.metric_names import metric_key
 from ablate.models import load_tokenizer, load_with_head
 from ablate.phases import PhaseContext, PhaseResult
+from ablate.phases.scoring import score
 from ablate.store import write_json
 from ablate.tasks import get_task
 from ablate.tasks.formats import format_of
@@ -50,13 +51,10 @@ def run_evaluate(ctx: PhaseContext) -> PhaseResult:
                 if settings["max_examples"]:
                     ds = ds.select(range(min(settings["max_examples"], len(ds))))
                 fingerprints[split][lang] = fingerprint(ds)
-                logits = _logits(model, tokenizer, fmt.encode(ds, tokenizer, settings["max_seq_length"]),
-                                 ctx.cfg.eval_batch_size, device)
-                gold = np.asarray(ds["label"])
-                pred = fmt.predict(logits)
-                stats = fmt.example_stats(gold, pred, spec)
+                predictions, stats = score(model, tokenizer, fmt, spec, ds, lang, settings["max_seq_length"],
+                                           ctx.cfg.eval_batch_size, device)
                 path = ctx.out / "predictions" / split / f"{lang}.parquet"
-                _write_predictions(path, ds, gold, pred, stats, fmt.stat_names(spec))
+                _write_predictions(path, ds, fmt.prediction_columns(ds, predictions, spec), stats, fmt.stat_names(spec))
                 artifacts.append(str(path.relative_to(ctx.out)))
                 per_split[lang] = stats.sum(0)
                 bar.advance(1)
@@ -78,7 +76,9 @@ def _summaries(task: str, split: str, per_lang: dict[str, np.ndarray], fmt, spec
     out: dict[str, float] = {}
     values: dict[str, list[float]] = {m: [] for m in fmt.METRICS}
     for lang, totals in per_lang.items():
-        for name, value in fmt.aggregate(totals, spec).items():
+        for name, value in fmt.aggregate(totals, spec, lang).items():
+            if name not in fmt.METRICS:
+                continue
             out[metric_key(task, lang, name, split)] = float(value)
             values[name].append(float(value))
     for name, vals in values.items():
@@ -92,32 +92,12 @@ def _combine(per_lang: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(per_lang, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _logits(model, tokenizer, enc, batch_size: int, device) -> np.ndarray:
-    """Batched forward passes, longest-first so padding is small; returns rows in input order."""
-    import torch
-    from transformers import DataCollatorWithPadding
-
-    collate = DataCollatorWithPadding(tokenizer)
-    rows = [{k: v for k, v in r.items() if k != "labels"} for r in enc]
-    order = np.argsort([-len(r["input_ids"]) for r in rows], kind="stable")
-    out: list[np.ndarray] = [None] * len(rows)  # type: ignore[list-item]
-    with torch.inference_mode():
-        for start in range(0, len(rows), batch_size):
-            idx = order[start:start + batch_size]
-            batch = {k: v.to(device) for k, v in collate([rows[i] for i in idx]).items()}
-            logits = model(**batch).logits.float().cpu().numpy()
-            for j, i in enumerate(idx):
-                out[i] = logits[j]
-    return np.stack(out) if out else np.zeros((0, model.config.num_labels))
-
-
-def _write_predictions(path, ds, gold, pred, stats, stat_names) -> None:
+def _write_predictions(path, ds, columns: dict, stats, stat_names) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = {"id": ds["id"], "parallel_id": ds["parallel_id"], "gold": gold.astype(np.int64),
-             "prediction": np.asarray(pred).astype(np.int64)}
+    table = {"id": list(ds["id"]), "parallel_id": list(ds["parallel_id"]), **columns}
     for j, name in enumerate(stat_names):
         table[f"u.{name}"] = stats[:, j]
     pq.write_table(pa.table(table), path)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ablate.config import RunConfig, TrainSettings
 from ablate.data.load import fingerprint, load_task_split
+from ablate.errors import AblateError
+from ablate.phases.scoring import score
 from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
 from ablate.phases import PhaseContext, PhaseResult
 from ablate.tasks import get_task
@@ -45,7 +47,7 @@ def run_finetune(ctx: PhaseContext) -> PhaseResult:
 
 def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
     import torch
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
+    from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
 
     fmt = format_of(spec)
     cfg: RunConfig = ctx.cfg
@@ -61,11 +63,12 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
         _record(spec.name, "train", spec.train, train),
         _record(spec.name, "dev", spec.dev, dev),
     ]
-    train_enc = fmt.encode(train, tokenizer, settings.max_seq_length)
-    dev_enc = fmt.encode(dev, tokenizer, settings.max_seq_length)
+    train_enc = fmt.train_features(train, tokenizer, settings.max_seq_length)
 
     model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed, **fmt.head_kwargs(spec))
     per_epoch = math.ceil(len(train_enc) / (settings.batch_size * settings.grad_accum))
+    if len(train_enc) == 0:
+        raise AblateError(f"Task '{spec.name}': no training examples left after preprocessing.")
     total = settings.max_steps or math.ceil(settings.epochs * per_epoch)
     eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
@@ -91,13 +94,13 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
         use_cpu=use_cpu, optim="adamw_torch", dataloader_num_workers=0,
     )
     with ctx.progress.bar(f"  train {spec.name} (seed {ctx.seed})", total=total) as bar:
-        trainer = Trainer(
-            model=model, args=args, train_dataset=train_enc, eval_dataset=dev_enc,
-            data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
-            compute_metrics=lambda p: fmt.compute_metrics(p, spec),
+        trainer = _selection_trainer(Trainer)(
+            model=model, args=args, train_dataset=train_enc, eval_dataset=dev,
+            data_collator=fmt.collator(tokenizer), processing_class=tokenizer,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience),
                        _relay(ctx, bar)],
         )
+        trainer.selection = (fmt, spec, settings.max_seq_length, cfg.eval_batch_size)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
         output = trainer.train()
@@ -115,6 +118,27 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
     }
     tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}"}
     return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, info=info), model, tokenizer
+
+
+def _selection_trainer(Trainer):
+    """A Trainer whose evaluation scores the English dev examples with ablate's own scorer
+    (span post-processing, tagging alignment, ...), not the Trainer's logits/labels loop."""
+
+    class SelectionTrainer(Trainer):
+        selection = None  # (format module, task spec, max length, batch size)
+
+        def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
+            fmt, spec, max_length, batch_size = self.selection
+            _, stats = score(self.model, self.processing_class, fmt, spec, self.eval_dataset, "en",
+                             max_length, batch_size, self.args.device)
+            values = fmt.aggregate(stats.sum(0), spec, "en")
+            metrics = {f"{metric_key_prefix}_{k}": float(v) for k, v in values.items() if k in fmt.METRICS}
+            self.log(metrics)
+            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+            self.model.train()
+            return metrics
+
+    return SelectionTrainer
 
 
 def _step_of(checkpoint: str | None) -> int | None:

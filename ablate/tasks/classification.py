@@ -3,6 +3,10 @@
 Per-example sufficient statistics (STATISTICS.md): `correct`, `n`, and per class id c
 `tp:c`, `pred:c`, `gold:c` (ablate.metrics.classification), so accuracy and macro-F1
 re-derive exactly from column sums.
+
+Format interface (every module in ablate.tasks.formats.FORMATS has these names):
+HEAD, SELECTION_METRIC, METRICS, SEQUENCE_OUTPUTS, head_kwargs, train_features,
+eval_features, collator, predict, prediction_columns, stat_names, example_stats, aggregate.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ import numpy as np
 
 from ablate.metrics import classification as accuracy
 from ablate.metrics.classification import MacroF1
-
 from ablate.tasks.spec import TaskSpec
 
 HEAD = "sequence_classification"
 SELECTION_METRIC = "accuracy"  # English-dev metric for checkpoint selection
-METRICS = ("accuracy", "macro_f1")
+METRICS = ("accuracy", "macro_f1")  # logged per language; the first is the task's XTREME metric
+SEQUENCE_OUTPUTS: tuple[str, ...] = ()  # model outputs with a per-token axis (none here)
 
 
 def head_kwargs(spec: TaskSpec) -> dict:
@@ -25,20 +29,41 @@ def head_kwargs(spec: TaskSpec) -> dict:
             "label2id": {n: i for i, n in enumerate(names)}}
 
 
-def encode(ds, tokenizer, max_length: int):
-    """Canonical rows -> model inputs (`input_ids`, `attention_mask`, `labels`); no padding here:
-    the collator pads each batch to its own longest sequence. The tokenizer is called on whole
-    columns (not `Dataset.map`, whose per-call fingerprinting pickles the tokenizer)."""
+def _encode(ds, tokenizer, max_length: int) -> dict:
+    # The tokenizer is called on whole columns (not `Dataset.map`, whose per-call
+    # fingerprinting pickles the tokenizer and dominated small runs).
+    return dict(tokenizer(list(ds["text_a"]), list(ds["text_b"]), truncation=True, max_length=max_length))
+
+
+def train_features(ds, tokenizer, max_length: int):
+    """Canonical rows -> model inputs with `labels`; unpadded (the collator pads per batch)."""
     from datasets import Dataset
 
-    enc = dict(tokenizer(list(ds["text_a"]), list(ds["text_b"]), truncation=True, max_length=max_length))
+    enc = _encode(ds, tokenizer, max_length)
     enc["labels"] = list(ds["label"])
     return Dataset.from_dict(enc)
 
 
-def predict(logits: np.ndarray) -> np.ndarray:
-    """(n, num_labels) logits -> (n,) predicted label ids."""
-    return np.asarray(logits).argmax(-1)
+def eval_features(ds, tokenizer, max_length: int):
+    """(features, meta): one feature per example here, so no bookkeeping is needed."""
+    from datasets import Dataset
+
+    return Dataset.from_dict(_encode(ds, tokenizer, max_length)), None
+
+
+def collator(tokenizer):
+    from transformers import DataCollatorWithPadding
+
+    return DataCollatorWithPadding(tokenizer)
+
+
+def predict(ds, outputs: list[dict[str, np.ndarray]], meta, spec: TaskSpec) -> list[int]:
+    """Per-feature outputs ({'logits': (num_labels,)}) -> predicted label id per example."""
+    return [int(o["logits"].argmax()) for o in outputs]
+
+
+def prediction_columns(ds, predictions: list[int], spec: TaskSpec) -> dict[str, list]:
+    return {"gold": list(ds["label"]), "prediction": list(predictions)}
 
 
 def _macro(spec: TaskSpec) -> MacroF1:
@@ -49,22 +74,15 @@ def stat_names(spec: TaskSpec) -> tuple[str, ...]:
     return accuracy.stat_names + _macro(spec).stat_names
 
 
-def example_stats(gold: np.ndarray, pred: np.ndarray, spec: TaskSpec) -> np.ndarray:
-    """(n,) gold and predicted ids -> (n, k) statistics in `stat_names(spec)` order."""
-    gold, pred = np.asarray(gold).tolist(), np.asarray(pred).tolist()
-    return np.concatenate([accuracy.stats(pred, gold), _macro(spec).stats(pred, gold)], axis=1)
+def example_stats(ds, predictions: list[int], spec: TaskSpec, lang: str) -> np.ndarray:
+    """(n, k) statistics in `stat_names(spec)` order."""
+    gold = list(ds["label"])
+    return np.concatenate([accuracy.stats(predictions, gold), _macro(spec).stats(predictions, gold)], axis=1)
 
 
-def aggregate(totals: np.ndarray, spec: TaskSpec) -> dict[str, np.ndarray]:
+def aggregate(totals: np.ndarray, spec: TaskSpec, lang: str | None = None) -> dict:
     """Summed statistics (..., k) -> {'accuracy', 'macro_f1'} on the 0-100 scale, shape (...)."""
     totals = np.asarray(totals)
     k = len(accuracy.stat_names)
     return {**accuracy.aggregate(totals[..., :k]),
             "macro_f1": _macro(spec).aggregate(totals[..., k:])["macro_f1"]}
-
-
-def compute_metrics(eval_pred, spec: TaskSpec) -> dict[str, float]:
-    """For the Trainer's English-dev evaluations (checkpoint selection)."""
-    logits, labels = eval_pred
-    stats = example_stats(labels, predict(logits), spec)
-    return {k: float(v) for k, v in aggregate(stats.sum(0), spec).items()}

@@ -8,11 +8,23 @@ from types import ModuleType
 from ablate.errors import AblateError
 from ablate.tasks.spec import TaskSpec
 
-FORMATS = {"classification": "ablate.tasks.classification"}
+FORMATS = {
+    "classification": "ablate.tasks.classification",
+    "span_qa": "ablate.tasks.span_qa",
+    "multiple_choice": "ablate.tasks.multiple_choice",
+    "tagging": "ablate.tasks.tagging",
+    # retrieval has no training phase: its tasks run `ablate.phases.retrieve`, not a format module
+}
 
 
 def format_of(spec: TaskSpec) -> ModuleType:
-    if spec.format not in FORMATS:
+    if spec.format not in FORMATS or not _exists(FORMATS[spec.format]):
         raise AblateError(f"Task '{spec.name}' has format '{spec.format}', which this version of "
                           f"ablate cannot run yet (it runs: {', '.join(FORMATS)}).")
     return importlib.import_module(FORMATS[spec.format])
+
+
+def _exists(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

@@ -15,7 +15,9 @@ from types import MappingProxyType
 class Source:
     """One split of one Hub dataset, mapped onto a format's canonical columns.
 
-    `config` and `where` values may contain `{lang}`, filled per language by `for_lang`.
+    `config` and `where` values may contain `{lang}` (two-letter code), `{name}` (English name,
+    e.g. `udpos.{name}`), `{name_lower}` (TyDiQA id prefixes) and `{code3}` (Tatoeba's ISO 639-3),
+    filled per language by `for_lang`. A `where` value ending in `*` matches a prefix.
     `columns` maps canonical column -> Hub column; `label_map` maps Hub label values (e.g.
     XNLI's strings) to the task's label ids; rows whose label is in `drop_labels` have no gold.
     """
@@ -36,10 +38,14 @@ class Source:
             object.__setattr__(self, "label_map", MappingProxyType(dict(self.label_map)))
 
     def for_lang(self, lang: str) -> "Source":
+        from ablate import languages as L
+
+        keys = {"lang": lang, "name": L.NAMES.get(lang, lang), "name_lower": L.NAMES.get(lang, lang).lower(),
+                "code3": L.TATOEBA_CODES.get(lang, lang)}
         return replace(
             self,
-            config=self.config.format(lang=lang),
-            where=tuple((c, v.format(lang=lang)) for c, v in self.where),
+            config=self.config.format(**keys),
+            where=tuple((c, v.format(**keys)) for c, v in self.where),
         )
 
     def describe(self) -> str:
