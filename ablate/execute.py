@@ -47,7 +47,7 @@ def signature(plan: Plan, cfg: RunConfig, seed: int) -> Signature:
     model = cfg.model + (f"@{cfg.model_revision}" if cfg.model_revision else "")
     return Signature.build(
         {"recipe": plan.recipe, "task": cfg.task if _has_intermediate(plan) else None,
-         "targets": [p.task for p in plan.phases if p.kind == "evaluate"], "model": model,
+         "targets": [p.task for p in plan.phases if p.kind in ("evaluate", "retrieve")], "model": model,
          "data": cfg.data, "seeds": [seed], "select": "en-dev"},
         extra={"cfg": config_hash(cfg)},
     )
@@ -69,7 +69,7 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
         sig = signature(plan, cfg, seed)
         parent_tags = {
             "kind": "run", "recipe": plan.recipe, "intermediate_task": task,
-            "targets": ",".join(p.task for p in order if p.kind == "evaluate"), "seed": seed,
+            "targets": ",".join(p.task for p in order if p.kind in ("evaluate", "retrieve")), "seed": seed,
             "model": cfg.model, "model_revision": cfg.model_revision or "", "preset": cfg.preset,
             "data_source": cfg.data, "signature": sig.format(), "config_hash": config_hash(cfg),
             "git_commit": code["commit"], "git_dirty": code["dirty"],
@@ -86,7 +86,7 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
                     keys[phase.name] = phase_key(phase, seed, keys)
                     result, info = _run_phase(plan, phase, seed, keys, cfg, store, tracker, progress, parent, run_phase)
                     run.phases[phase.name] = info
-                    if phase.kind == "evaluate":
+                    if phase.kind in ("evaluate", "retrieve"):
                         run.metrics.update(result.metrics)
                         tracker.tags(parent, {k: v for k, v in result.tags.items() if k.startswith("data.")})
                     bar.advance(1)

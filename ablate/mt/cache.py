@@ -126,12 +126,14 @@ class TranslationCache:
         translate: Callable[[list[str]], list[str]],
         on_shard: Callable[[int, int], None] | None = None,
         meta: dict | None = None,
+        on_reused: Callable[[int], None] | None = None,
     ) -> tuple[list[str], CacheReport]:
         """Translations of unique `segments` (same order), translating only missing shards.
 
         `translate(list[str]) -> list[str]` is called once per missing shard; `on_shard(n, rows)`
-        after each shard is safely on disk (tests use it to kill the process mid-way); `meta` is
-        stored in entry.json for humans (model, settings, date).
+        after each shard is safely on disk (tests use it to kill the process mid-way);
+        `on_reused(rows)` after each shard read back (progress bars); `meta` is stored in
+        entry.json for humans (model, settings, date).
         """
         key = self.key(segments, lang, model_key, settings_key)
         entry = self.root / lang / key
@@ -154,6 +156,8 @@ class TranslationCache:
                 out.extend(cached)
                 report.shards_reused += 1
                 report.segments_reused += len(chunk)
+                if on_reused is not None:
+                    on_reused(len(chunk))
                 continue
             if (entry / f"shard-{n:05d}.jsonl").exists():
                 report.shards_redone += 1

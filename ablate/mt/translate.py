@@ -214,10 +214,9 @@ class MTEngine:
         started = time.perf_counter()
         unique = list(dict.fromkeys(segments))
         stats = EngineStats(texts=len(segments), segments=len(segments), unique=len(unique))
-        with _progress(self.progress, lang) as bar:
+        with _progress(self.progress, lang, total=len(unique)) as bar:
             def run(chunk: list[str]) -> list[str]:
                 stats.translated += len(chunk)
-                bar.total(len(chunk))
                 return self.backend.translate(chunk, lang, advance=bar.advance)
 
             if self.cache_dir is None:
@@ -227,7 +226,7 @@ class MTEngine:
                 meta = {"model": self.backend.model_key, "settings": self.settings.signature()}
                 translations, stats.cache = cache.get_or_translate(
                     unique, lang, self.backend.model_key, self.settings.key(), run,
-                    on_shard=self.on_shard, meta=meta)
+                    on_shard=self.on_shard, meta=meta, on_reused=bar.reused)
                 stats.reused = stats.cache.segments_reused
         lookup = dict(zip(unique, translations))
         stats.seconds = time.perf_counter() - started
@@ -253,34 +252,36 @@ class MTEngine:
 
 
 class _progress:
-    """Optional rich progress bar showing sentences/s; a no-op when disabled."""
+    """Optional rich progress bar: segments done / unique total, sentences/s; no-op if disabled."""
 
-    def __init__(self, enabled: bool, lang: str):
-        self.enabled, self.lang, self._bar, self._task = enabled, lang, None, None
+    def __init__(self, enabled: bool, lang: str, total: int):
+        self.enabled, self.lang, self.total = enabled, lang, total
+        self._bar = self._task = None
 
     def __enter__(self):
-        if self.enabled:
+        if self.enabled and self.total:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                        TimeElapsedColumn, TimeRemainingColumn)
 
             self._bar = Progress(
                 TextColumn(f"translate → {self.lang}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]} sent/s"), TimeElapsedColumn(),
-                TimeRemainingColumn(), transient=False)
+                TimeRemainingColumn())
             self._bar.start()
-            self._task = self._bar.add_task("mt", total=0, rate="-")
+            self._task = self._bar.add_task("mt", total=self.total, rate="-")
+            self._started, self._translated = time.perf_counter(), 0
         return self
 
-    def total(self, n: int) -> None:
+    def reused(self, n: int) -> None:
+        """Segments read from the cache: progress without translation (not in the rate)."""
         if self._bar is not None:
-            task = self._bar.tasks[0]
-            self._bar.update(self._task, total=(task.total or 0) + n)
+            self._bar.advance(self._task, n)
 
     def advance(self, n: int) -> None:
         if self._bar is not None:
-            self._bar.advance(self._task, n)
-            speed = self._bar.tasks[0].speed
-            self._bar.update(self._task, rate=f"{speed:.1f}" if speed else "-")
+            self._translated += n
+            rate = self._translated / max(time.perf_counter() - self._started, 1e-9)
+            self._bar.update(self._task, advance=n, rate=f"{rate:.1f}")
 
     def __exit__(self, *exc):
         if self._bar is not None:

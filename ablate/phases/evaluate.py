@@ -47,6 +47,9 @@ def run_evaluate(ctx: PhaseContext) -> PhaseResult:
             per_split: dict[str, np.ndarray] = {}
             fingerprints[split] = {}
             for lang in languages:
+                if (split, lang) in spec.unavailable:
+                    bar.advance(1)
+                    continue
                 ds = load_task_split(spec, split, ctx.cfg, lang)
                 if settings["max_examples"]:
                     ds = ds.select(range(min(settings["max_examples"], len(ds))))

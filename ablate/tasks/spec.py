@@ -66,6 +66,7 @@ class TaskSpec:
     dev: tuple[Source, ...] = ()  # English dev data for checkpoint selection (zero-shot)
     evaluation: Mapping[str, Source] = field(default_factory=dict)  # split -> per-language source
     label_names: tuple[str, ...] = ()
+    unavailable: tuple[tuple[str, str], ...] = ()  # (split, lang) pairs the dataset lacks (UD-POS)
     metric: str = "accuracy"  # the primary metric (XTREME's for targets)
     cards: tuple[str, ...] = ()  # data cards describing the sources
     notes: str = ""
