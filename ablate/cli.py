@@ -170,6 +170,9 @@ def run_plan(plan, cfg, quiet: bool = False):
 
     offline = prepare(cfg.offline)
     from ablate.execute import execute
+    from ablate.preflight import preflight
+
+    preflight(plan, cfg, offline)
     from ablate.progress import Progress
     from ablate.tracking import Tracker
 
@@ -206,6 +209,28 @@ def _summary(plan, cfg, runs) -> None:
                   f"Open the UI with: [bold]ablate ui --output-dir {cfg.output_dir}[/]")
 
 
+@app.command("demo")
+def demo_cmd(
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Where the demo's runs go.")] = Path("ablate-runs/demo"),
+    seeds: Annotated[str, typer.Option("--seeds", help="Seeds per recipe.")] = "1,2",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Offline demo on the embedded default: baseline vs STILTs (MNLI) -> XNLI + PAWS-X, smoke preset.
+
+    Everything runs on this machine (tiny model, shipped fixtures) into a local sqlite MLflow store.
+    """
+    for recipe, task in DEMO:
+        console.rule(f"[bold]{recipe}[/]" + (f" --task {task}" if task else ""))
+        r, cfg = _resolve(recipe, "smoke", None, None, task=task, targets="xnli,pawsx", seeds=seeds,
+                          output_dir=output_dir, experiment="demo")
+        run_plan(r.plan(cfg), cfg, quiet=quiet)
+    console.print(f"\nDone. Compare the runs side by side: [bold]ablate ui --output-dir {output_dir}[/] "
+                  "and open the 'demo' experiment (runs are nested: parent per recipe and seed, a child per phase).")
+
+
+DEMO = (("baseline", None), ("stilts", "mnli"))
+
+
 @app.command("ui")
 def ui_cmd(
     output_dir: OutOpt = None, tracking_uri: UriOpt = None,
@@ -232,9 +257,9 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", help="Show library 
         quiet_libraries()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     try:
-        app(standalone_mode=False)
+        app(args=argv, standalone_mode=False)
     except AblateError as e:
         err_console.print(f"[bold red]error:[/] {e}", highlight=False)
         sys.exit(2)

@@ -314,6 +314,8 @@ def _check(cfg: RunConfig) -> None:
         raise unknown("data source", cfg.data, ["hub", "fixtures"])
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
+    if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
+        raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
     if not cfg.seeds:
         raise AblateError("At least one seed is needed (e.g. --seeds 1,2,3).")
     if len(set(cfg.seeds)) != len(cfg.seeds):

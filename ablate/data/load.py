@@ -170,12 +170,28 @@ def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en"
         sources = (spec.evaluation[which].for_lang(lang),)
     parts = []
     for src in sources:
-        part = canonical(load_raw(src, cfg), src, spec, lang)
+        raw = load_raw(src, cfg)
+        check_against_card(raw, src, cfg, lang)
+        part = canonical(raw, src, spec, lang)
         if len(sources) > 1:  # keep ids unique across ANLI+'s parts
             tag = f"{src.hub_id.split('/')[-1]}.{src.split}"
-            part = part.map(lambda r: {"id": f"{tag}:{r['id']}", "parallel_id": f"{tag}:{r['parallel_id']}"})
+            ids = [f"{tag}:{i}" for i in part["id"]]
+            part = part.remove_columns(["id", "parallel_id"]).add_column("id", ids).add_column("parallel_id", ids)
         parts.append(part)
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+
+def check_against_card(raw: "datasets.Dataset", src: Source, cfg: RunConfig, lang: str) -> None:
+    """Features (and, for a full Hub split, the row count) must match the dataset's data card,
+    so a changed Hub copy fails loudly instead of silently shifting results."""
+    if src.hub_id in LOCAL_READERS:
+        return  # its reader checks the documented file format itself
+    from ablate.cards import check_features, check_size, find_card
+
+    card = find_card(src.hub_id, src.config)
+    check_features(card, raw.features)
+    if cfg.data == "hub" and not cfg.data_dir and src.split in card.splits:
+        check_size(card, src.split, len(raw), lang if isinstance(card.splits[src.split], dict) else None)
 
 
 def fingerprint(ds: "datasets.Dataset") -> str:

@@ -1,0 +1,61 @@
+"""Checks that run before any MLflow run is opened, so bad input fails fast and leaves nothing
+half-written: the model and every dataset the plan needs must be reachable."""
+
+from __future__ import annotations
+
+from ablate.config import RunConfig
+from ablate.errors import AblateError
+from ablate.plan import Plan
+from ablate.tasks import get_task
+
+
+def preflight(plan: Plan, cfg: RunConfig, offline: bool) -> None:
+    from ablate.models import TINY_MODELS, resolve_model
+
+    path = resolve_model(cfg.model, cfg.model_revision)  # raises for a missing local path
+    if cfg.model not in TINY_MODELS and path == cfg.model:
+        _check_hub_model(cfg.model, cfg.model_revision)
+    if cfg.data == "hub" and offline:
+        for hub_id, config in _hub_sources(plan, cfg):
+            _check_hub_dataset(hub_id, config, cfg.dataset_revisions.get(hub_id))
+
+
+def _hub_sources(plan: Plan, cfg: RunConfig) -> list[tuple[str, str]]:
+    from ablate.data.load import LOCAL_READERS, _find_local
+
+    seen: dict[tuple[str, str], None] = {}
+    for phase in plan.phases:
+        spec = get_task(phase.task)
+        for src in (*spec.train, *spec.dev, *spec.evaluation.values()):
+            src = src.for_lang(spec.languages[0]) if spec.languages else src
+            if src.hub_id in LOCAL_READERS:
+                continue
+            if cfg.data_dir and _find_local(__import__("pathlib").Path(cfg.data_dir), src) is not None:
+                continue
+            seen[(src.hub_id, src.config)] = None
+    return list(seen)
+
+
+def _check_hub_model(model: str, revision: str | None) -> None:
+    from transformers import AutoConfig
+
+    from ablate.data.hub import hub_error
+
+    try:
+        AutoConfig.from_pretrained(model, revision=revision)
+    except (OSError, ValueError) as e:
+        raise hub_error("model", model, e) from e
+
+
+def _check_hub_dataset(hub_id: str, config: str, revision: str | None) -> None:
+    import datasets
+
+    from ablate.data.hub import hub_error
+
+    try:
+        datasets.load_dataset_builder(hub_id, config, revision=revision)
+    except Exception as e:  # datasets raises several unrelated types for "not in the cache"
+        raise hub_error("dataset", f"{hub_id} ({config})", e) from e
+
+
+__all__ = ["preflight", "AblateError"]

@@ -1,0 +1,49 @@
+"""Test-wide environment: no network, a private cache for the tiny model and datasets.
+
+Set at import time, before any test module imports datasets/transformers (they read these
+variables once).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_CACHE = Path(tempfile.mkdtemp(prefix="ablate-tests-"))
+os.environ.setdefault("ABLATE_CACHE", str(_CACHE / "ablate"))
+os.environ.setdefault("HF_HOME", str(_CACHE / "hf"))
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ["COLUMNS"] = "220"  # rich tables unwrapped, so tests can read them
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `ablate ARGS` in-process through the real entry point (exit codes, error printing)."""
+    from ablate.cli import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,35 @@
+"""Shared end-to-end smoke runs (run once per test session, read by several test modules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SmokeStore:
+    output_dir: Path
+    uri: str
+
+    def client(self):
+        from mlflow import MlflowClient
+
+        return MlflowClient(tracking_uri=self.uri)
+
+    def parents(self, recipe: str):
+        c = self.client()
+        exp = c.get_experiment_by_name("ablate")
+        return c.search_runs([exp.experiment_id], f"tags.kind = 'run' and tags.recipe = '{recipe}'")
+
+    def children(self, parent_id: str):
+        c = self.client()
+        exp = c.get_experiment_by_name("ablate")
+        return {r.info.run_name: r for r in c.search_runs([exp.experiment_id], f"tags.mlflow.parentRunId = '{parent_id}'")}
+
+
+def run_smoke(output_dir: Path) -> SmokeStore:
+    from ablate.cli import main
+
+    for args in (["run", "baseline", "--targets", "xnli,pawsx"], ["run", "stilts", "--task", "mnli", "--targets", "xnli,pawsx"]):
+        main([*args, "--preset", "smoke", "--seeds", "1,2", "-o", str(output_dir), "-q"])
+    return SmokeStore(output_dir, f"sqlite:///{output_dir / 'mlflow.db'}")

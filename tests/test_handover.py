@@ -1,0 +1,52 @@
+"""Phase 2 -> phase 3: the encoder is handed over exactly, under a freshly initialised head."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+
+def test_encoder_weights_carry_over_and_the_head_is_new(tmp_path, monkeypatch):
+    import ablate.phases.train as train
+    from ablate.config import resolve
+    from ablate.execute import execute
+    from ablate.progress import Progress
+    from ablate.recipes import load
+    from ablate.tracking import Tracker
+
+    seen: dict[str, dict] = {}
+    real_save, real_load = train.save_encoder, train.load_with_head
+
+    def save_encoder(model, tokenizer, out_dir):  # end of phase 2
+        seen["end_of_phase2"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return real_save(model, tokenizer, out_dir)
+
+    def load_with_head(path, head, **kw):  # start of phase 3 (and of phase 2, from the pretrained model)
+        model = real_load(path, head, **kw)
+        seen.setdefault("starts", []).append((path, {k: v.detach().clone() for k, v in model.state_dict().items()}))
+        return model
+
+    monkeypatch.setattr(train, "save_encoder", save_encoder)
+    monkeypatch.setattr(train, "load_with_head", load_with_head)
+    cfg = resolve("smoke", None, {"recipe": "stilts", "task": "mnli", "targets": "xnli", "seeds": "3",
+                                  "output_dir": str(tmp_path), "eval_splits": "test", "max_eval_examples": 4})
+    execute(load("stilts").plan(cfg), cfg, Tracker(cfg.store_uri, "handover"), Progress(enabled=False))
+
+    (_, phase2_start), (phase3_path, phase3_start) = seen["starts"]
+    assert phase3_path.endswith("encoder")
+    end2 = seen["end_of_phase2"]
+    encoder_keys = [k for k in phase3_start if k.startswith("roberta.")]
+    assert encoder_keys and all(k in end2 for k in encoder_keys)
+    for k in encoder_keys:
+        torch.testing.assert_close(phase3_start[k], end2[k], rtol=0, atol=0)
+    # phase 2 really trained the encoder (otherwise equality above proves nothing)
+    changed = [k for k in encoder_keys if not torch.equal(phase2_start[k], end2[k])]
+    assert changed
+    # the head is new: not phase 2's trained head (same shape: 3 NLI labels on both sides) ...
+    head = [k for k in phase3_start if k.startswith("classifier.")]
+    assert head and all(not torch.equal(phase3_start[k], end2[k]) for k in head if k.endswith("weight"))
+    # ... and nothing of it was saved with the encoder
+    from safetensors.torch import load_file
+
+    saved = load_file(f"{phase3_path}/model.safetensors")
+    assert not any("classifier" in k for k in saved)
