@@ -186,22 +186,34 @@ def run_plan(plan, cfg, quiet: bool = False):
 
 
 def _summary(plan, cfg, runs) -> None:
-    from ablate.metric_names import metric_key
+    """Per seed: each target's language-average primary metric (test and dev), the XTREME score
+    when all nine tasks ran, and how many phases were reused."""
+    import numpy as np
 
-    targets = [p.task for p in plan.order() if p.kind == "evaluate"]
-    table = Table(title=f"{plan.recipe}" + (f" ({cfg.task})" if any(p.kind == "intermediate" for p in plan.phases) else ""))
+    from ablate.metric_names import metric_key
+    from ablate.tasks import get_task
+
+    targets = [get_task(p.task) for p in plan.order() if p.kind in ("evaluate", "retrieve")]
+    title = plan.recipe + (f" ({cfg.task})" if any(p.kind == "intermediate" for p in plan.phases) else "")
+    table = Table(title=title)
     table.add_column("seed")
     table.add_column("MLflow run")
     for t in targets:
-        table.add_column(f"{t} avg (test)")
-        table.add_column(f"{t} avg (dev)")
+        table.add_column(f"{t.name} {t.metric}\ntest / dev", justify="right")
+    has_score = any("xtreme.score" in r.metrics for r in runs)
+    if has_score:
+        table.add_column("XTREME", justify="right")
     table.add_column("phases reused")
+
+    def cell(metrics, key):
+        value = metrics.get(key)
+        return "—" if value is None or np.isnan(value) else f"{value:.1f}"
+
     for run in runs:
-        cells = []
-        for t in targets:
-            for split in ("test", "validation"):
-                value = run.metrics.get(metric_key(t, "avg", "accuracy", split))
-                cells.append("—" if value is None else f"{value:.1f}")
+        cells = [f"{cell(run.metrics, metric_key(t.name, 'avg', t.metric))} / "
+                 f"{cell(run.metrics, metric_key(t.name, 'avg', t.metric, 'validation'))}" for t in targets]
+        if has_score:
+            cells.append(cell(run.metrics, "xtreme.score"))
         reused = sum(1 for p in run.phases.values() if p["cached"])
         table.add_row(str(run.seed), run.run_id[:12], *cells, f"{reused}/{len(run.phases)}")
     console.print(table)

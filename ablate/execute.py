@@ -20,6 +20,7 @@ from ablate.provenance import code_version, environment
 from ablate.signature import Signature
 from ablate.store import PhaseStore, phase_key, write_json
 from ablate.tracking import Tracker
+from ablate import xtreme
 
 
 @dataclass
@@ -90,6 +91,7 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
                         run.metrics.update(result.metrics)
                         tracker.tags(parent, {k: v for k, v in result.tags.items() if k.startswith("data.")})
                     bar.advance(1)
+            run.metrics.update(xtreme.summarize(run.metrics))
             tracker.metrics(parent, run.metrics)
             tracker.json_artifact(parent, "phases.json", run.phases)
         except KeyboardInterrupt:
