@@ -10,6 +10,7 @@ from ablate.stats.bootstrap import (
     arm_replicates,
     paired_bootstrap,
     seed_score_replicates,
+    shared_weight_replicates,
     summarize,
 )
 from ablate.stats.draws import ExampleWeights, draw_example_weights, draw_seed_indices
@@ -39,5 +40,6 @@ __all__ = [
     "WelchResult", "WinCount", "aggregate", "arm_replicates", "benjamini_hochberg", "count_wins",
     "draw_example_weights", "draw_seed_indices", "holm", "paired_bootstrap", "per_seed_scores",
     "permutation_test", "probability_of_improvement", "resolve_replicates",
-    "seed_score_replicates", "seed_summary", "summarize", "variance_decomposition", "welch_t",
+    "seed_score_replicates", "seed_summary", "shared_weight_replicates", "summarize",
+    "variance_decomposition", "welch_t",
 ]

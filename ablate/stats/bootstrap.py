@@ -9,7 +9,14 @@ cell score is ``M = mean_s g(Σ_i stats[s, i])``; Δ̂ = M_A − M_B. Replicate 
 with seed indices σ (see `draw_seed_indices`) and multinomial example weights w shared by both
 arms and all seeds (see `draw_example_weights`). The expensive part, ``g(w_bᵀ U[s])`` for every
 replicate and seed, is one ``(b × n) @ (n × Σ_a S_a·k)`` product per weight block for all arms at
-once (`seed_score_replicates`); seed resampling is then indexing (`arm_replicates`).
+once (`seed_score_replicates`; `shared_weight_replicates` for all languages of a parallel test
+set in one pass); seed resampling is then indexing (`arm_replicates`).
+
+Calibration (tests/stats/test_calibration.py): with one seed this is the usual paired bootstrap
+(nominal size). With S seeds the bootstrap variance is about
+``(S−1)/S + (2S−1)/S · v/(σ_seed² + v)`` times the true one (v: one seed's test-set noise) — the
+known bias of bootstraps of crossed designs: conservative when test noise dominates,
+anti-conservative when seed variance dominates with few seeds.
 
 Typical use for one task (seed draws shared across languages, weights per language or per task)::
 
@@ -134,6 +141,23 @@ def _weighted_totals(xu: np.ndarray, weights: ExampleWeights, workers: int) -> n
     return totals[:, inverse]
 
 
+def _columns(arrays: list[np.ndarray]) -> np.ndarray:
+    """Per-arm ``(S_a, n, k)`` -> ``(n, ΣS_a·k)``: each arm's seeds × stats flattened, in order."""
+    n = arrays[0].shape[1]
+    return np.concatenate([u.transpose(1, 0, 2).reshape(n, -1) for u in arrays], axis=1)
+
+
+def _split_scores(totals: np.ndarray, arrays: list[np.ndarray], metric: Metric) -> list[np.ndarray]:
+    """Totals ``(R, ΣS_a·k)`` -> per arm ``g`` of each seed's totals, ``(R, S_a)``."""
+    out, col = [], 0
+    for u in arrays:
+        s, k = u.shape[0], u.shape[2]
+        block = totals[:, col : col + s * k].reshape(totals.shape[0], s, k)
+        out.append(np.asarray(metric(block), dtype=np.float64))
+        col += s * k
+    return out
+
+
 def seed_score_replicates(
     stats: Sequence[np.ndarray],
     metric: Metric,
@@ -150,20 +174,34 @@ def seed_score_replicates(
     releases the GIL while generating and multiplying; results do not depend on it).
     Memory: ``workers`` weight blocks plus ``(B, ΣS_a·k)`` totals.
     """
-    arrays = _check_stats(stats)
-    n, k = arrays[0].shape[1:]
-    # (n, C): column block a holds arm a's stats with seeds and statistics flattened.
-    x = np.concatenate([u.transpose(1, 0, 2).reshape(n, -1) for u in arrays], axis=1)
     if weights is None:
-        totals = x.sum(axis=0, keepdims=True)
-    else:
-        totals = _weighted_totals(_unit_sums(x, clusters, weights.n_units), weights, workers)
+        arrays = _check_stats(stats)
+        return _split_scores(_columns(arrays).sum(axis=0, keepdims=True), arrays, metric)
+    return shared_weight_replicates([(stats, clusters)], metric, weights, workers)[0]
+
+
+def shared_weight_replicates(
+    cells: Sequence[tuple[Sequence[np.ndarray], np.ndarray | None]],
+    metric: Metric,
+    weights: ExampleWeights,
+    workers: int = 1,
+) -> list[list[np.ndarray]]:
+    """`seed_score_replicates` for several cells resampled by the SAME weights, in one pass.
+
+    cells: ``[(stats per arm (S_a, n_c, k), clusters (n_c,) or None), ...]`` — typically the
+    languages of a parallel test set, each mapping its examples to the task's parallel ids.
+    Each weight block is generated once and multiplied with every cell's unit sums. Returns,
+    per cell, the per-arm ``(B, S_a)`` list.
+    """
+    checked = [_check_stats(stats) for stats, _ in cells]
+    if not checked:
+        raise AblateError("shared_weight_replicates needs at least one cell; got none.")
+    blocks = [_unit_sums(_columns(a), c, weights.n_units) for a, (_, c) in zip(checked, cells)]
+    totals = _weighted_totals(np.concatenate(blocks, axis=1), weights, workers)
     out, col = [], 0
-    for u in arrays:
-        width = u.shape[0] * k
-        block = totals[:, col : col + width].reshape(totals.shape[0], u.shape[0], k)
-        out.append(np.asarray(metric(block), dtype=np.float64))
-        col += width
+    for arrays, block in zip(checked, blocks):
+        out.append(_split_scores(totals[:, col : col + block.shape[1]], arrays, metric))
+        col += block.shape[1]
     return out
 
 

@@ -74,22 +74,26 @@ class ExampleWeights:
 
 
 def draw_example_weights(
-    rng: np.random.Generator, n_replicates: int, n_units: int, block_entries: int = BLOCK_ENTRIES
+    rng: np.random.Generator | int,
+    n_replicates: int,
+    n_units: int,
+    block_entries: int = BLOCK_ENTRIES,
 ) -> ExampleWeights:
     """Draw (lazily) ``(n_replicates, n_units)`` multinomial example weights from ``rng``.
 
     ``n_units`` is the number of examples, or the number of parallel ids when the weights are
-    shared across the languages of a parallel test set. Only 128 bits are taken from ``rng``.
+    shared across the languages of a parallel test set. Only 128 bits are taken from ``rng``
+    (a Generator, or an int seed); ``block_entries`` bounds one block's ``b × n_units``.
     """
     n_replicates = _check_count("n_replicates", n_replicates)
     n_units = _check_count("n_units", n_units)
     block_size = max(1, min(n_replicates, block_entries // n_units))
-    entropy = tuple(int(x) for x in rng.integers(0, 2**63, size=2))
+    entropy = tuple(int(x) for x in np.random.default_rng(rng).integers(0, 2**63, size=2))
     return ExampleWeights(n_units, n_replicates, entropy, block_size)
 
 
 def draw_seed_indices(
-    rng: np.random.Generator, n_replicates: int, n_seeds: Sequence[int], paired: bool
+    rng: np.random.Generator | int, n_replicates: int, n_seeds: Sequence[int], paired: bool
 ) -> tuple[np.ndarray, ...]:
     """Seed indices resampled with replacement, one ``(n_replicates, S_a)`` int array per arm.
 
@@ -97,6 +101,7 @@ def draw_seed_indices(
     same seed list, seed j of every arm sharing its randomness) returns the *same* array for every
     arm; it requires equal S_a.
     """
+    rng = np.random.default_rng(rng)  # a Generator passes through unchanged
     n_replicates = _check_count("n_replicates", n_replicates)
     sizes = [_check_count("number of seeds", s) for s in n_seeds]
     if not sizes:

@@ -117,7 +117,8 @@ def _relabel(a: np.ndarray, b: np.ndarray, rng, max_exact: int, n_resamples: int
     count = _count_extreme(t_star, t_obs)
     if exact:
         # Swapping equal-sized arms gives −T, so two splits always reach the observed |T|.
-        return PermutationResult(t_obs, count / n_perm, (2 if 2 * k == n else 1) / n_perm, True, n_perm)
+        min_p = (2 if 2 * k == n else 1) / n_perm
+        return PermutationResult(t_obs, count / n_perm, min_p, True, n_perm)
     return PermutationResult(t_obs, (1 + count) / (n_perm + 1), 1 / (n_perm + 1), False, n_perm)
 
 
