@@ -85,7 +85,8 @@ class TranslationCache:
         """Directories of all entries (complete or not)."""
         return sorted(p.parent for p in self.root.glob("*/*/entry.json"))
 
-    def _read_shard(self, entry: Path, n: int, segments: Sequence[str], lo: int) -> list[str] | None:
+    def _read_shard(self, entry: Path, n: int, segments: Sequence[str],
+                    lo: int) -> list[str] | None:
         """Translations of shard `n` (covering segments[lo:...]), or None if it must be redone."""
         data_file, manifest_file = entry / f"shard-{n:05d}.jsonl", entry / f"shard-{n:05d}.json"
         if not data_file.is_file() or not manifest_file.is_file():

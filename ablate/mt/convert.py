@@ -70,7 +70,7 @@ def _converter_class():
     from ctranslate2.converters import TransformersConverter
 
     class _Converter(TransformersConverter):
-        """TransformersConverter that keeps the tokenizer (saved beside the model) and fixes M2M100."""
+        """TransformersConverter that keeps its tokenizer (saved beside the model), fixes M2M100."""
 
         tokenizer = None
 
@@ -94,8 +94,8 @@ def _hub_unreachable(exc: BaseException) -> bool:
                                    "Temporary failure in name resolution", "is not a local folder"))
 
 
-def convert(model: MTModel | str | os.PathLike, cache_dir: str | os.PathLike, quantization: str = "int8",
-            revision: str | None = None, force: bool = False) -> Path:
+def convert(model: MTModel | str | os.PathLike, cache_dir: str | os.PathLike,
+            quantization: str = "int8", revision: str | None = None, force: bool = False) -> Path:
     """Return the CTranslate2 directory for `model`, converting it first if it is not cached.
 
     `model` is an MTModel or a Hub id / local directory; `quantization` is stored in the converted

@@ -62,7 +62,8 @@ def translate_dataset(
         if result.kept == 0:
             reasons = ", ".join(f"{k}: {v}" for k, v in result.drop_reasons.items())
             raise AblateError(f"Every one of the {result.dropped} {fmt} examples was dropped when "
-                              f"translating into '{lang}' with {chosen[lang].model_id} ({reasons}). "
+                              f"translating into '{lang}' with {chosen[lang].model_id} "
+                              f"({reasons}). "
                               "The model does not preserve answer spans; use a stronger MT model.")
         result.quality = gate
         out[lang] = result

@@ -4,7 +4,7 @@
 
 Pure and cheap (no torch, no download): the family is read from the model id, or from a local
 directory's `ablate_mt.json` / `config.json` / `vocab.json`. Families (DATASETS.md):
-- `nllb`: source `eng_Latn`; `target_prefix=[[code]]`; the first output token is that code (dropped).
+- `nllb`: source `eng_Latn`; `target_prefix=[[code]]`; the first output token (the code) dropped.
 - `m2m100`: source `__en__`; `target_prefix=[["__de__"]]`; first output token dropped.
 - `opus`: OPUS-MT pair model, one target language, no control.
 - `opus-multi`: OPUS-MT multi-target model; `>>xxx<<` prefixed to the source text.
@@ -81,12 +81,13 @@ class MTModel:
         if lang not in self.languages:
             raise AblateError(
                 f"MT model {self.model_id} ({self.family}) cannot translate into '{lang}' "
-                f"({NAMES.get(lang, lang)}). It can produce: {', '.join(self.languages) or 'none'}. "
-                f"Choose another model for it, e.g. --mt-model {lang}=facebook/nllb-200-distilled-600M."
+                f"({NAMES.get(lang, lang)}). It can produce: "
+                f"{', '.join(self.languages) or 'none'}. Choose another model for it, e.g. "
+                f"--mt-model {lang}=facebook/nllb-200-distilled-600M."
             )
 
     def source_tag(self, lang: str) -> str | None:
-        """The `>>xxx<<` token an OPUS multi-target model needs in front of the source, else None."""
+        """The `>>xxx<<` token a multi-target OPUS model needs before the source, else None."""
         if self.family != "opus-multi":
             return None
         candidates = [f">>{c}<<" for c in opus_tag_candidates(lang)]
@@ -203,6 +204,21 @@ def parse_overrides(specs: str | list[str] | None) -> dict[str, str]:
                               "de=Helsinki-NLP/opus-mt-en-de.")
         out[lang.strip()] = model.strip()
     return out
+
+
+def split_model_specs(specs: str | list[str] | None, default: str) -> tuple[str, dict[str, str]]:
+    """CLI `--mt-model` values → (default model, {lang: model}).
+
+    Items without `=` replace the default (at most one); `lang=model` items are overrides:
+    `["facebook/nllb-200-1.3B", "de=Helsinki-NLP/opus-mt-en-de"]` or the same comma-joined.
+    """
+    items = [] if not specs else specs.split(",") if isinstance(specs, str) else \
+        [s for x in specs for s in x.split(",")]
+    plain = [i.strip() for i in items if i.strip() and "=" not in i]
+    if len(plain) > 1:
+        raise AblateError(f"More than one default MT model given ({', '.join(plain)}); use "
+                          "lang=model for per-language choices.")
+    return (plain[0] if plain else default), parse_overrides([i for i in items if "=" in i])
 
 
 def choose_models(langs: list[str] | tuple[str, ...], default_model: str,

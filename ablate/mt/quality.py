@@ -5,8 +5,8 @@
 References should be in-domain human translations of English source sentences: XNLI validation
 for NLI tasks, XQuAD for SQuAD-style QA (DATASETS.md); the caller loads them. chrF (chrF2) is the
 gate metric (robust for every script); BLEU is reported too with sacrebleu's tokenizer for the
-target language (`trg_lang` rules: zh → zh, ja → ja-mecab, ko → ko-mecab), falling back to `char`
-when the MeCab extras (`pip install "sacrebleu[ja,ko]"`) are missing and for Thai/Burmese (no
+target language (`trg_lang` rules: zh → zh, ja → ja-mecab, ko → ko-mecab), falling back to
+`char` when the MeCab extras (`pip install "sacrebleu[ja,ko]"`) are missing and for Thai/Burmese (no
 spaces). Both carry sacrebleu's signature. A missing reference set is a skipped result with a
 warning — never an exception.
 """
@@ -107,7 +107,8 @@ def gate(result: QualityResult, min_chrf: float | None) -> None:
     if result.chrf < min_chrf:
         raise AblateError(
             f"MT quality for '{result.lang}' is below the threshold: chrF {result.chrf:.2f} < "
-            f"--min-chrf {min_chrf:g} (on {result.n} sentences of {result.reference or 'the reference set'}; "
+            f"--min-chrf {min_chrf:g} (on {result.n} sentences of "
+            f"{result.reference or 'the reference set'}; "
             f"{result.chrf_signature}). Refusing to train on these translations: choose a better "
             "MT model for this language or lower --min-chrf."
         )

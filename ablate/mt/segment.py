@@ -16,7 +16,8 @@ import re
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc e.g i.e no vol fig inc ltd co corp dept gen gov col lt "
-    "sgt capt rev est approx jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m".split()
+    "sgt capt rev est approx jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m"
+    .split()
 )
 _LATIN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[^\sa-z])")
 _CJK_END = re.compile(r"[。！？]+[」』”’）)]*")

@@ -44,7 +44,8 @@ def corpus(n_lines: int = 400, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
     lines = []
     for _ in range(n_lines):
-        words = [rng.choice(_SUBJECTS), rng.choice(_VERBS), rng.choice(_OBJECTS), rng.choice(_TAILS)]
+        words = [rng.choice(_SUBJECTS), rng.choice(_VERBS), rng.choice(_OBJECTS),
+                 rng.choice(_TAILS)]
         text = " ".join(w for w in words if w)
         lines.append(text[0].upper() + text[1:] + rng.choice([".", ".", "!", "?"]))
     return lines
@@ -137,7 +138,8 @@ def _build_marian(out: Path, p: dict) -> dict:
         vocab_size=len(vocab), d_model=p["d_model"], encoder_layers=p["layers"],
         decoder_layers=p["layers"], encoder_attention_heads=p["heads"],
         decoder_attention_heads=p["heads"], encoder_ffn_dim=p["ffn"], decoder_ffn_dim=p["ffn"],
-        max_position_embeddings=256, init_std=p["init_std"], pad_token_id=pad, eos_token_id=0, forced_eos_token_id=0,
+        max_position_embeddings=256, init_std=p["init_std"], pad_token_id=pad, eos_token_id=0,
+        forced_eos_token_id=0,
         decoder_start_token_id=pad, bos_token_id=None, share_encoder_decoder_embeddings=True,
         activation_function="swish", scale_embedding=True, static_position_embeddings=True,
     )
@@ -193,7 +195,8 @@ def _save_m2m_architecture(out, p, vocab_size, config_cls, model_cls, family):
         vocab_size=vocab_size, d_model=p["d_model"], encoder_layers=p["layers"],
         decoder_layers=p["layers"], encoder_attention_heads=p["heads"],
         decoder_attention_heads=p["heads"], encoder_ffn_dim=p["ffn"], decoder_ffn_dim=p["ffn"],
-        max_position_embeddings=256, init_std=p["init_std"], pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        max_position_embeddings=256, init_std=p["init_std"], pad_token_id=1, bos_token_id=0,
+        eos_token_id=2,
         decoder_start_token_id=2, scale_embedding=True,
     )
     _seeded(p["seed"])

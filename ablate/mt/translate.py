@@ -36,7 +36,7 @@ class Settings:
     """Knobs of a translation run. Those that change the output are in `key()` (the cache key)."""
 
     beam_size: int = 2  # CTranslate2's default; 1 (greedy) is faster, 4 slightly better
-    max_batch_tokens: int = 2048  # tokens per batch (batch_type="tokens"); bigger = faster until RAM
+    max_batch_tokens: int = 2048  # tokens per batch (batch_type="tokens"); bigger is faster, to RAM
     max_input_length: int = 512  # source tokens kept; NLLB was trained on 512 positions
     max_decoding_length: int = 256  # target tokens generated at most
     split_chars: int = 200  # texts longer than this are split into sentences (0: always split)
@@ -149,8 +149,8 @@ class CT2Backend:
         s = self.settings
         prefix = self.model.target_prefix(lang)
         if prefix and tok.convert_tokens_to_ids(prefix[0]) == tok.unk_token_id:
-            raise AblateError(f"MT model {self.model.model_id}: target token {prefix[0]} is unknown "
-                              "to its tokenizer (a broken conversion?).")
+            raise AblateError(f"MT model {self.model.model_id}: target token {prefix[0]} is "
+                              "unknown to its tokenizer (a broken conversion?).")
         tokens = [self.tokenize(text, lang) for text in segments]
         order = sorted(range(len(segments)), key=lambda i: len(tokens[i]))
         out: list[str] = [""] * len(segments)
