@@ -10,6 +10,7 @@ what it loaded with what the card promises and fail with a message naming the dr
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -93,6 +94,7 @@ def split_front_matter(text: str, where: str = "card") -> tuple[dict[str, Any], 
     return meta, text[end + len("\n---\n"):]
 
 
+@functools.lru_cache(maxsize=None)  # cards are read-only while ablate runs; loaders ask often
 def load_card(name: str, cards_dir: Path | None = None) -> DataCard:
     """Parse `data_cards/<name>.md`; unknown names raise with did-you-mean and the list."""
     directory = Path(cards_dir or CARDS_DIR)
@@ -152,6 +154,7 @@ def _config_matches(pattern: str | None, config: str | None) -> bool:
     return re.fullmatch(regex, config) is not None
 
 
+@functools.lru_cache(maxsize=None)
 def find_card(hub_id: str, config: str | None, cards_dir: Path | None = None) -> DataCard:
     """The card describing a Hub (id, config), e.g. ('google/xtreme', 'PAWS-X.de') -> pawsx."""
     cards = [load_card(n, cards_dir) for n in list_cards(cards_dir) if n not in TEMPLATES]

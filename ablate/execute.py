@@ -50,8 +50,24 @@ def signature(plan: Plan, cfg: RunConfig, seed: int) -> Signature:
         {"recipe": plan.recipe, "task": cfg.task if _has_intermediate(plan) else None,
          "targets": [p.task for p in plan.phases if p.kind in ("evaluate", "retrieve")], "model": model,
          "data": cfg.data, "seeds": [seed], "select": "en-dev"},
-        extra={"cfg": config_hash(cfg)},
+        extra=_extra_fragments(plan, cfg),
     )
+
+
+def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
+    """Signature fragments of optional components, in a fixed order, then the config hash."""
+    extra: dict = {}
+    translate = next((p for p in plan.phases if p.kind == "translate"), None)
+    if translate is not None:
+        mt = translate.settings["mt"]
+        extra.update({"mt": mt["model"].replace(":", "_"), "mt_langs": translate.settings["langs"],
+                      "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"]})
+    if any(p.task == "bucc2018" for p in plan.phases):
+        from ablate.data.bucc import has_local
+
+        extra["bucc"] = "full" if has_local(cfg.data_dir) and cfg.data != "fixtures" else "goldonly"
+    extra["cfg"] = config_hash(cfg)
+    return extra
 
 
 def _has_intermediate(plan: Plan) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ablate.config import RunConfig
+from ablate.errors import AblateError
 from ablate.plan import Phase
 from ablate.tasks import get_task
 
@@ -16,10 +17,11 @@ from ablate.tasks import get_task
 def data_spec(cfg: RunConfig, task: str) -> dict:
     """Where a task's data comes from (not its content: planning must not load data)."""
     spec = get_task(task)
+    sources = (*spec.train, *spec.dev, *spec.evaluation.values())
     return {
         "source": cfg.data,
         "data_dir": cfg.data_dir,
-        "revisions": {h: cfg.dataset_revisions.get(h) for h in spec.hub_ids},
+        "revisions": {s.hub_id: cfg.dataset_revisions.get(s.hub_id, s.revision) for s in sources},
     }
 
 
@@ -27,13 +29,50 @@ def model_spec(cfg: RunConfig) -> dict:
     return {"model": cfg.model, "revision": cfg.model_revision}
 
 
-def intermediate(cfg: RunConfig, task: str) -> Phase:
-    """Phase 2: train the pretrained model on an English intermediate task; output its encoder."""
+def intermediate(cfg: RunConfig, task: str, translated: Phase | None = None) -> Phase:
+    """Phase 2: train the pretrained model on an intermediate task — its English data, or the
+    machine-translated copies made by `translated` — and output the encoder."""
     get_task(task, "intermediate")
+    settings = {"model": model_spec(cfg), "data": data_spec(cfg, task),
+                "train": asdict(cfg.intermediate_settings(task))}
+    if translated is not None:
+        settings["mix"] = cfg.mt["mix"]
     return Phase(
         name=f"intermediate:{task}", kind="intermediate", task=task,
-        settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
-                  "train": asdict(cfg.intermediate_settings(task))},
+        inputs=(translated.name,) if translated else (), settings=settings,
+    )
+
+
+def translate(cfg: RunConfig, task: str, targets: tuple[str, ...] = ()) -> Phase:
+    """Machine-translate an intermediate task's English training data into `mt.langs` (default:
+    every non-English language of `targets`)."""
+    spec = get_task(task, "intermediate")
+    if spec.format == "tagging":
+        raise AblateError(
+            f"Task '{task}' is a tagging task: its labels cannot follow machine translation without "
+            "word alignment, so mt-translate refuses it. Use a classification, multiple-choice or "
+            "span-QA intermediate task."
+        )
+    langs = list(cfg.mt["langs"]) or sorted({lang for t in targets for lang in get_task(t).languages} - {"en"})
+    if not langs:
+        raise AblateError("No languages to translate into: pass --langs (e.g. --langs de,fr,sw) or targets.")
+    from ablate import languages as L
+    from ablate.errors import unknown
+    from ablate.mt.models import choose_models  # pure and cheap: no torch
+
+    for lang in langs:
+        if lang not in L.NON_ENGLISH:
+            raise unknown("language to translate into", lang, L.NON_ENGLISH)
+
+    overrides = dict(cfg.mt["overrides"])
+    if not cfg.mt["model"].startswith("tiny-"):
+        choose_models(langs, cfg.mt["model"], overrides)  # refuses unknown/unsupported languages now
+    mt = {k: cfg.mt[k] for k in ("model", "overrides", "reference", "reference_size", "max_examples",
+                                 "beam_size", "compute_type", "min_chrf")}
+    return Phase(
+        name=f"translate:{task}", kind="translate", task=task,
+        settings={"data": data_spec(cfg, task), "langs": langs, "mt": mt},
+        seeded=False,  # translation is deterministic; every seed shares it
     )
 
 

@@ -16,23 +16,31 @@ def preflight(plan: Plan, cfg: RunConfig, offline: bool) -> None:
     if cfg.model not in TINY_MODELS and path == cfg.model:
         _check_hub_model(cfg.model, cfg.model_revision)
     if cfg.data == "hub" and offline:
-        for hub_id, config in _hub_sources(plan, cfg):
-            _check_hub_dataset(hub_id, config, cfg.dataset_revisions.get(hub_id))
+        for hub_id, config, revision, hint in _hub_sources(plan, cfg):
+            _check_hub_dataset(hub_id, config, revision, hint)
 
 
-def _hub_sources(plan: Plan, cfg: RunConfig) -> list[tuple[str, str]]:
-    from ablate.data.load import LOCAL_READERS, _find_local
+def _hub_sources(plan: Plan, cfg: RunConfig) -> list[tuple[str, str, str | None, str]]:
+    from ablate.data.load import LOCAL_READERS, _find_local, revision_of
 
     seen: dict[tuple[str, str], None] = {}
+    from ablate.data.bucc import has_local
+
     for phase in plan.phases:
         spec = get_task(phase.task)
+        if spec.name == "bucc2018" and has_local(cfg.data_dir):
+            continue  # the full local corpus replaces the Hub's gold-only copy
         for src in (*spec.train, *spec.dev, *spec.evaluation.values()):
             src = src.for_lang(spec.languages[0]) if spec.languages else src
             if src.hub_id in LOCAL_READERS:
+                if src.hub_id == "local/ccgbank":
+                    from ablate.data.ccg import check_files
+
+                    check_files(cfg)
                 continue
             if cfg.data_dir and _find_local(__import__("pathlib").Path(cfg.data_dir), src) is not None:
                 continue
-            seen[(src.hub_id, src.config)] = None
+            seen[(src.hub_id, src.config, revision_of(src, cfg), src.hint)] = None
     return list(seen)
 
 
@@ -47,7 +55,7 @@ def _check_hub_model(model: str, revision: str | None) -> None:
         raise hub_error("model", model, e) from e
 
 
-def _check_hub_dataset(hub_id: str, config: str, revision: str | None) -> None:
+def _check_hub_dataset(hub_id: str, config: str, revision: str | None, hint: str = "") -> None:
     import datasets
 
     from ablate.data.hub import hub_error
@@ -55,7 +63,8 @@ def _check_hub_dataset(hub_id: str, config: str, revision: str | None) -> None:
     try:
         datasets.load_dataset_builder(hub_id, config, revision=revision)
     except Exception as e:  # datasets raises several unrelated types for "not in the cache"
-        raise hub_error("dataset", f"{hub_id} ({config})", e) from e
+        error = hub_error("dataset", f"{hub_id} ({config})", e)
+        raise AblateError(f"{error} {hint}".strip()) from e
 
 
 __all__ = ["preflight", "AblateError"]

@@ -43,7 +43,15 @@ def load_raw(src: Source, cfg: RunConfig) -> "datasets.Dataset":
         found = _find_local(Path(cfg.data_dir), src)
         if found is not None:
             return _load_local(Path(cfg.data_dir), src, f"--data-dir {cfg.data_dir}")
-    return _load_hub(src.hub_id, src.config, src.split, cfg.dataset_revisions.get(src.hub_id))
+    try:
+        return _load_hub(src.hub_id, src.config, src.split, revision_of(src, cfg))
+    except AblateError as e:
+        raise AblateError(f"{e} {src.hint}".strip()) from e
+
+
+def revision_of(src: Source, cfg: RunConfig) -> str | None:
+    """The Hub revision used for `src`: the user's pin, else the task's default, else None."""
+    return cfg.dataset_revisions.get(src.hub_id, src.revision)
 
 
 def _find_local(root: Path, src: Source) -> Path | None:
@@ -172,12 +180,32 @@ def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en"
     for src in sources:
         raw = load_raw(src, cfg)
         check_against_card(raw, src, cfg, lang)
-        part = canonical(raw, src, spec, lang)
-        if len(sources) > 1:  # keep ids unique across ANLI+'s parts
-            tag = f"{src.hub_id.split('/')[-1]}.{src.split}"
-            ids = [f"{tag}:{i}" for i in part["id"]]
-            part = part.remove_columns(["id", "parallel_id"]).add_column("id", ids).add_column("parallel_id", ids)
-        parts.append(part)
+        parts.append(_tagged(canonical(raw, src, spec, lang), src, len(sources)))
+    return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+
+def _tagged(part: "datasets.Dataset", src: Source, n_sources: int) -> "datasets.Dataset":
+    """Prefix ids with their source when several are concatenated (ANLI+), keeping them unique."""
+    if n_sources == 1:
+        return part
+    tag = f"{src.hub_id.split('/')[-1]}.{src.split}"
+    ids = [f"{tag}:{i}" for i in part["id"]]
+    return part.remove_columns(["id", "parallel_id"]).add_column("id", ids).add_column("parallel_id", ids)
+
+
+def load_translated_train(spec: TaskSpec, root: Path, cfg: RunConfig, mix: str) -> "datasets.Dataset":
+    """Training data of a translate phase's output (`<root>/data/<lang>/<i>.jsonl`, i = training
+    source), plus the English original when `mix` is 'en+translated'."""
+    import datasets
+
+    parts = [load_task_split(spec, "train", cfg)] if mix == "en+translated" else []
+    for lang_dir in sorted(p for p in (root / "data").iterdir() if p.is_dir()):
+        for i, src in enumerate(spec.train):
+            path = lang_dir / f"{i}.jsonl"
+            if path.is_file() and path.stat().st_size:
+                parts.append(_tagged(canonical(_read_file(str(path)), src, spec, lang_dir.name), src, len(spec.train)))
+    if not parts:
+        raise AblateError(f"No translated training data under {root / 'data'}.")
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
 

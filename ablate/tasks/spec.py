@@ -31,6 +31,8 @@ class Source:
     drop_labels: tuple = (-1,)
     id_column: str | None = None  # stable example id; row position when the Hub has none
     parallel: bool = False  # the i-th row is the same example in every language (XNLI, PAWS-X)
+    revision: str | None = None  # default Hub revision (cfg.dataset_revisions wins)
+    hint: str = ""  # appended to Hub loading errors (e.g. how to load a script dataset)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))

@@ -1,0 +1,357 @@
+"""Retrieval without training (BUCC 2018, Tatoeba): search with the encoder's sentence vectors.
+
+The encoder is the pretrained model (baseline) or phase 2's intermediate-trained encoder. A
+sentence vector is the mean over non-pad tokens (special tokens included) of hidden layer L
+(`hidden_states[L]`, index 0 = embeddings), L2-normalised; similarity is the cosine (PAPER.md,
+"Retrieval without training"). Per language it writes `predictions/<split>/<lang>.parquet`
+(id, parallel_id, gold, prediction, `u.<stat>`), and metrics from the summed statistics:
+
+- Tatoeba (split "test" = google/xtreme's only split): each English sentence queries the other
+  language's sentences; top-1 accuracy. This is XTREME's direction (`run_retrieval.py` calls
+  `similarity_search(x=xx, y=en)`, which indexes x and searches with y) and jiant's.
+- BUCC 2018: ratio-margin mining (`ablate.metrics.bucc`) on "validation" and "test"; the
+  F1-optimal threshold on validation is applied to both; precision/recall/F1 per split.
+
+    ablate run baseline --targets bucc2018,tatoeba --preset smoke --seeds 1
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+
+from ablate.data import bucc as bucc_data
+from ablate.data.load import fingerprint, load_task_split
+from ablate.errors import AblateError
+from ablate.metric_names import metric_key
+from ablate.metrics import bucc, classification, retrieval
+from ablate.phases import PhaseContext, PhaseResult
+from ablate.store import write_json
+from ablate.tasks import get_task
+
+PAPER_LAYER, PAPER_DEPTH = 14, 24  # XLM-R Large: output of block 14 of 24
+POOLING = "mean over non-pad tokens (special tokens included)"
+BUCC_K = 4  # neighbours for the ratio margin, both directions (XTREME, LASER)
+BUCC_DUPLICATES = "drop"  # XTREME's policy for texts under several ids (jiant: 'all')
+# Architectures whose block L output does not depend on later blocks (post-LN, no final norm):
+# the blocks above L are dropped before encoding, saving their compute (10 of 24 for XLM-R Large).
+_TRUNCATABLE = ("xlm-roberta", "roberta", "bert")
+
+
+def auto_layer(num_hidden_layers: int) -> int:
+    """The paper's layer scaled to a model's depth: block 14 of 24 → round(14/24 · depth).
+
+    Rounds half up (18 layers → 11) and never returns the embeddings (at least 1):
+    24 → 14, 12 → 7, 6 → 4, 2 → 1, 1 → 1. Exact integer arithmetic.
+    """
+    if num_hidden_layers < 1:
+        raise AblateError(f"A model with {num_hidden_layers} hidden layers has no layer to pool.")
+    return max(1, (2 * PAPER_LAYER * num_hidden_layers + PAPER_DEPTH) // (2 * PAPER_DEPTH))
+
+
+def resolve_layer(setting, num_hidden_layers: int) -> int:
+    """`retrieval.layer` → the index into `hidden_states`: 'auto' (`auto_layer`) or an int
+    0..num_hidden_layers used as is (0 = the embedding layer's output)."""
+    if setting == "auto":
+        return auto_layer(num_hidden_layers)
+    if isinstance(setting, str) and setting.strip().lstrip("-").isdigit():
+        setting = int(setting)
+    if isinstance(setting, bool) or not isinstance(setting, int) or not 0 <= setting <= num_hidden_layers:
+        raise AblateError(
+            f"retrieval.layer={setting!r} is not valid for a model with {num_hidden_layers} hidden "
+            f"layers: use 'auto' (= {auto_layer(num_hidden_layers)}, the paper's 14 of 24 scaled) "
+            f"or an integer from 0 (embeddings) to {num_hidden_layers} (last block)."
+        )
+    return setting
+
+
+@dataclass
+class Encoder:
+    """Texts → (n, hidden) float32 L2-normalised sentence vectors, batched by length."""
+
+    model: object
+    tokenizer: object
+    layer: int
+    max_length: int
+    batch_size: int
+    device: object
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        hidden = self.model.config.hidden_size
+        if not texts:
+            return np.zeros((0, hidden), dtype=np.float32)
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # longest first: little padding
+        pad = self.tokenizer.pad_token_id
+        out = np.empty((len(ids), hidden), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                width = len(ids[rows[0]])
+                input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, i in enumerate(rows):
+                    input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
+                    mask[r, : len(ids[i])] = 1
+                input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+                states = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+                layer = states.hidden_states[self.layer]  # (batch, width, hidden)
+                weights = mask.unsqueeze(-1).to(layer.dtype)
+                pooled = (layer * weights).sum(1) / weights.sum(1).clamp(min=1)
+                out[rows] = pooled.float().cpu().numpy()
+        return retrieval.l2_normalize(out)
+
+
+def run_retrieve(ctx: PhaseContext) -> PhaseResult:
+    spec = get_task(ctx.phase.task, "target")
+    if spec.name not in SCORERS:
+        raise AblateError(f"Retrieval task '{spec.name}' has no scorer; ablate scores {', '.join(SCORERS)}.")
+    scorer = SCORERS[spec.name]
+    settings = ctx.phase.settings
+    languages = list(settings["languages"])
+    encoder, info = load_encoder(ctx, settings["retrieval"])
+    search = {"backend": info["search_backend"]}
+    started = time.time()
+    totals: dict[str, dict[str, np.ndarray]] = {}  # split -> lang -> summed statistics
+    fingerprints: dict[str, dict[str, str]] = {}
+    sources: dict[str, str] = {}
+    details: dict[str, dict] = {}
+    artifacts: list[str] = []
+    with ctx.progress.bar(f"  retrieve {spec.name}", total=len(languages)) as bar:
+        for lang in languages:
+            for res in scorer.score(spec, lang, ctx, encoder, search):
+                path = ctx.out / "predictions" / res.split / f"{lang}.parquet"
+                _write_predictions(path, res.columns, res.stats, res.stat_names)
+                artifacts.append(str(path.relative_to(ctx.out)))
+                totals.setdefault(res.split, {})[lang] = res.stats.sum(0)
+                fingerprints.setdefault(res.split, {})[lang] = res.digest
+                sources[res.split] = res.source
+                if res.details:
+                    details.setdefault(lang, {}).update(res.details)
+            bar.advance(1)
+    metrics: dict[str, float] = {}
+    for split, per_lang in totals.items():
+        metrics.update(_summaries(spec.name, split, per_lang, scorer.metric.aggregate))
+    write_json(ctx.out / "fingerprints.json", fingerprints)
+    artifacts.append("fingerprints.json")
+    if details:
+        write_json(ctx.out / "details.json", details)
+        artifacts.append("details.json")
+    tags = {f"data.{spec.name}.{split}": _combine(fp) for split, fp in fingerprints.items()}
+    tags.update({"retrieval.layer": str(info["layer"]), "retrieval.pooling": "mean"})
+    corpora = {d["corpus"] for d in details.values() if "corpus" in d}
+    if corpora:
+        tags[f"{spec.name}.corpus"] = ",".join(sorted(corpora))
+    datasets = [{"name": f"{spec.name}.{split}", "source": sources[split], "digest": tags[f"data.{spec.name}.{split}"],
+                 "context": split, "rows": None, "languages": languages} for split in fingerprints]
+    info.update({"runtime_s": round(time.time() - started, 3), "languages": languages,
+                 "splits": list(totals), "stat_names": list(scorer.metric.stat_names), **scorer.info})
+    if details:
+        info["per_language"] = details
+    return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, artifacts=artifacts, info=info)
+
+
+def load_encoder(ctx: PhaseContext, settings) -> tuple[Encoder, dict]:
+    """The phase's encoder (its input phase's `encoder/`, else the configured pretrained model)."""
+    import torch
+
+    from ablate.models import load_tokenizer, load_with_head, resolve_model
+
+    cfg = ctx.cfg
+    if ctx.phase.inputs:
+        path, revision = str(ctx.inputs[ctx.phase.inputs[0]] / "encoder"), None
+    else:
+        path = resolve_model(cfg.model, cfg.model_revision)
+        revision = cfg.model_revision if path == cfg.model else None
+    tokenizer = load_tokenizer(path, revision)
+    model = load_with_head(path, "encoder", revision=revision, seed=ctx.seed, output_hidden_states=True)
+    depth = model.config.num_hidden_layers
+    layer = resolve_layer(settings.get("layer", "auto"), depth)
+    truncated = _truncate(model, layer)
+    use_cuda = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if use_cuda else "cpu")
+    model.to(device).eval()
+    max_length = int(settings.get("max_seq_length", 512))
+    if 0 < getattr(tokenizer, "model_max_length", 0) < max_length:
+        max_length = int(tokenizer.model_max_length)  # the value actually used is recorded
+    encoder = Encoder(model, tokenizer, layer, max_length, int(settings.get("batch_size", 32)), device)
+    info = {
+        "layer": layer, "layer_setting": settings.get("layer", "auto"), "num_hidden_layers": depth,
+        "layer_rule": f"auto = round({PAPER_LAYER}/{PAPER_DEPTH} * num_hidden_layers), at least 1; "
+                      "hidden_states[layer], 0 = embeddings",
+        "pooling": POOLING, "normalisation": "L2, cosine similarity", "max_seq_length": max_length,
+        "batch_size": encoder.batch_size, "blocks_run": layer if truncated else depth,
+        "device": device.type, "search_backend": _search_backend(device.type),
+        "started_from": ctx.phase.inputs[0] if ctx.phase.inputs else cfg.model, "model_path": path,
+    }
+    return encoder, info
+
+
+def _truncate(model, layer: int) -> bool:
+    """Drop the transformer blocks above `layer` when that leaves `hidden_states[layer]` exact."""
+    blocks = getattr(getattr(model, "encoder", None), "layer", None)
+    if model.config.model_type not in _TRUNCATABLE or blocks is None or layer >= len(blocks):
+        return False
+    model.encoder.layer = blocks[:layer]
+    return True
+
+
+def _search_backend(device: str) -> str:
+    """torch on a GPU; faiss when installed; otherwise the chunked numpy path (always works)."""
+    if device == "cuda":
+        return "torch"
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return "numpy"
+    return "faiss"
+
+
+def _on_device(emb: np.ndarray, search: dict):
+    """Embeddings where the search runs: a CUDA tensor for the torch backend, else numpy."""
+    if search["backend"] == "torch":
+        import torch
+
+        return torch.as_tensor(emb, device="cuda")
+    return emb
+
+
+# --- per-task scoring -------------------------------------------------------------------------
+
+@dataclass
+class SplitResult:
+    """One (split, language): prediction columns, per-example statistics and provenance."""
+
+    split: str
+    columns: dict  # id, parallel_id, gold, prediction, ... (one entry per example)
+    stats: np.ndarray  # (n_examples, len(stat_names))
+    stat_names: tuple[str, ...]
+    digest: str
+    source: str
+    details: dict = field(default_factory=dict)
+
+
+def _tatoeba(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) -> list[SplitResult]:
+    """Per English sentence: the nearest sentence of `lang`; correct when it is its translation."""
+    ds = load_task_split(spec, "test", ctx.cfg, lang)
+    if ctx.phase.settings["max_examples"]:
+        ds = ds.select(range(min(ctx.phase.settings["max_examples"], len(ds))))
+    other = [s.strip() for s in ds["source"]]  # google/xtreme keeps the files' trailing newlines
+    english = [s.strip() for s in ds["target"]]
+    other_emb, english_emb = encode(other), encode(english)
+    predicted = retrieval.tatoeba_predictions(_on_device(other_emb, search), _on_device(english_emb, search), **search)
+    gold = np.arange(len(english))
+    columns = {"id": list(ds["id"]), "parallel_id": list(ds["parallel_id"]), "query": english,
+               "gold": gold, "prediction": predicted, "retrieved": [other[i] for i in predicted]}
+    stats = classification.stats(predicted.tolist(), gold.tolist())  # per English sentence (correct, n)
+    return [SplitResult("test", columns, stats, tuple(retrieval.stat_names), fingerprint(ds),
+                        spec.evaluation["test"].describe())]
+
+
+def _bucc(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) -> list[SplitResult]:
+    """Mine validation and test; the F1-optimal validation threshold is applied to both."""
+    splits = {split: _bucc_split(spec, split, ctx, lang) for split in ("validation", "test")}
+    candidates = {}
+    for split, data in splits.items():
+        candidates[split] = bucc.candidates(
+            data.src_ids, data.src_texts, _on_device(encode(data.src_texts), search),
+            data.trg_ids, data.trg_texts, _on_device(encode(data.trg_texts), search),
+            k=BUCC_K, duplicates=BUCC_DUPLICATES, **search,
+        )
+    threshold = bucc.optimize_threshold(candidates["validation"], splits["validation"].gold)
+    out = []
+    for split, data in splits.items():
+        predicted = bucc.extract(candidates[split], threshold)
+        stats = bucc.stats(predicted, data.gold, data.src_ids)
+        gold_of: dict[str, list[str]] = {}
+        pred_of: dict[str, list[str]] = {}
+        for s, t in sorted(data.gold):
+            gold_of.setdefault(s, []).append(t)
+        for s, t in sorted(predicted):
+            pred_of.setdefault(s, []).append(t)
+        ids = [f"{lang}:{s}" for s in data.src_ids]
+        columns = {
+            "id": ids, "parallel_id": ids, "source_id": list(data.src_ids),
+            "gold": [gold_of.get(s, []) for s in data.src_ids],
+            "prediction": [pred_of.get(s, []) for s in data.src_ids],
+            "score": [max((candidates[split][(s, t)] for t in pred_of.get(s, [])), default=float("nan"))
+                      for s in data.src_ids],
+        }
+        source = (data.origin if data.corpus == bucc_data.FULL
+                  else f"{spec.evaluation[split].describe()} ({bucc_data.GOLD_ONLY})")
+        details = {"threshold": threshold, "corpus": data.corpus,
+                   f"{split}.sizes": {"source": len(data.src_ids), "english": len(data.trg_ids),
+                                      "gold": len(data.gold), "candidates": len(candidates[split])}}
+        out.append(SplitResult(split, columns, stats, tuple(bucc.stat_names), data.digest(), source, details))
+    return out
+
+
+def _bucc_split(spec, split: str, ctx: PhaseContext, lang: str) -> bucc_data.BuccSplit:
+    """The full local corpus when `--data-dir` holds `bucc2018/` (unless `--data fixtures`),
+    else google/xtreme's gold pairs; `max_examples` caps either (`BuccSplit.capped`)."""
+    cap = ctx.phase.settings["max_examples"]
+    if ctx.cfg.data != "fixtures" and bucc_data.has_local(ctx.cfg.data_dir):
+        return bucc_data.read_split(ctx.cfg.data_dir, lang, split).capped(cap)
+    ds = load_task_split(spec, split, ctx.cfg, lang)
+    if cap:
+        ds = ds.select(range(min(cap, len(ds))))
+    return bucc_data.from_pairs(ds["source_id"], ds["source"], ds["target_id"], ds["target"],
+                                spec.evaluation[split].for_lang(lang).describe())
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """How one retrieval task is scored: per-language scoring, its metric module, its settings."""
+
+    score: Callable[..., list[SplitResult]]  # (spec, lang, ctx, encoder, search) -> per split
+    metric: ModuleType  # stat_names + aggregate(totals)
+    info: dict  # recorded with every result
+
+
+SCORERS = {
+    "tatoeba": Scorer(_tatoeba, retrieval, {
+        "direction": "en->xx: each English sentence queries the other language's sentences "
+                     "(XTREME run_retrieval.py, jiant)", "metric": "top-1 accuracy"}),
+    "bucc2018": Scorer(_bucc, bucc, {
+        "k": BUCC_K, "duplicates": BUCC_DUPLICATES, "margin": "ratio",
+        "threshold": "F1-optimal on validation (BUCC sample), applied to test"}),
+}
+
+
+# --- output -----------------------------------------------------------------------------------
+
+def _summaries(task: str, split: str, per_lang: dict[str, np.ndarray], aggregate) -> dict[str, float]:
+    """Per-language metrics and their unweighted mean over languages (XTREME's average)."""
+    out: dict[str, float] = {}
+    values: dict[str, list[float]] = {}
+    for lang, totals in per_lang.items():
+        for name, value in aggregate(totals).items():
+            out[metric_key(task, lang, name, split)] = float(value)
+            values.setdefault(name, []).append(float(value))
+    for name, vals in values.items():
+        out[metric_key(task, "avg", name, split)] = float(np.mean(vals))
+    return out
+
+
+def _combine(per_lang: dict[str, str]) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(per_lang, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _write_predictions(path, columns: dict, stats: np.ndarray, stat_names) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
+    for j, name in enumerate(stat_names):
+        table[f"u.{name}"] = stats[:, j]
+    pq.write_table(pa.table(table), path)

@@ -1,0 +1,80 @@
+"""Span QA tasks (DATASETS.md): SQuAD v1.1/v2.0 (intermediate), XQuAD, MLQA, TyDiQA-GoldP (targets).
+
+Every source already has SQuAD's columns, so the canonical mapping is the identity. `SCRIPTS`
+names each task's official scoring script (read by ablate.tasks.span_qa): XTREME scores XQuAD
+and TyDiQA with SQuAD v1.1 and MLQA with its own script; SQuAD v2.0 has unanswerable questions.
+"""
+
+from __future__ import annotations
+
+from ablate import languages as L
+from ablate.tasks.definitions import register
+from ablate.tasks.spec import Source, TaskSpec
+
+_QA = {"question": "question", "context": "context", "answers": "answers"}
+
+SQUAD_V1, SQUAD_V2, MLQA = "squad-1.1", "squad-2.0", "mlqa"  # the official scoring scripts
+SCRIPTS: dict[str, str] = {}  # task name -> script; ablate.tasks.span_qa defaults to SQuAD v1.1
+
+
+def _qa(hub_id: str, config: str, split: str, **kw) -> Source:
+    return Source(hub_id, config, split, _QA, id_column="id", **kw)
+
+
+def _register(spec: TaskSpec, script: str) -> TaskSpec:
+    SCRIPTS[spec.name] = script
+    return register(spec)
+
+
+SQUAD_TRAIN = _qa("rajpurkar/squad", "plain_text", "train")
+SQUAD_DEV = _qa("rajpurkar/squad", "plain_text", "validation")
+
+_register(TaskSpec(
+    name="squad", title="SQuAD v1.1", format="span_qa", role="intermediate", languages=("en",),
+    train=(SQUAD_TRAIN,), dev=(SQUAD_DEV,), metric="em_f1", cards=("squad",),
+), SQUAD_V1)
+_register(TaskSpec(
+    name="squad_v2", title="SQuAD v2.0", format="span_qa", role="intermediate", languages=("en",),
+    train=(_qa("rajpurkar/squad_v2", "squad_v2", "train"),),
+    dev=(_qa("rajpurkar/squad_v2", "squad_v2", "validation"),),
+    metric="em_f1", cards=("squad_v2",),
+    notes="Unanswerable questions (answers.text == []) are labelled at CLS and predicted as \"\".",
+), SQUAD_V2)
+
+# XQuAD and MLQA: XTREME fine-tunes on SQuAD v1.1 train, and ablate selects checkpoints on SQuAD
+# v1.1 validation (English, same domain as the training data). XQuAD's 1,190 questions come from
+# that dev set, so English XQuAD is not held out from selection; the other languages are zero-shot.
+_XQUAD = _qa("google/xtreme", "XQuAD.{lang}", "validation", parallel=True)  # same id in every language
+_register(TaskSpec(
+    name="xquad", title="XQuAD", format="span_qa", role="target", languages=L.XQUAD,
+    train=(SQUAD_TRAIN,), dev=(SQUAD_DEV,),
+    # XQuAD has one split (the Hub's `validation`), reported by XTREME as test; there is no
+    # separate dev set to show next to it.
+    evaluation={"test": _XQUAD},
+    metric="em_f1", cards=("xquad", "squad"),
+    notes="XQuAD has a single split, evaluated as test; there is no target-language dev split.",
+), SQUAD_V1)
+_register(TaskSpec(
+    name="mlqa", title="MLQA", format="span_qa", role="target", languages=L.MLQA,
+    train=(SQUAD_TRAIN,), dev=(SQUAD_DEV,),
+    # Context language = question language (XTREME's seven MLQA.xx.xx configs); ids are shared
+    # by the translations of a question.
+    evaluation={split: _qa("google/xtreme", "MLQA.{lang}.{lang}", split, parallel=True)
+                for split in ("validation", "test")},
+    metric="em_f1", cards=("mlqa", "squad"),
+), MLQA)
+
+# TyDiQA-GoldP: one config with 9 languages mixed; the language is the id prefix ("finnish-...").
+# XTREME trains on the English rows of train and reports the validation set (there is no public
+# test set), so `test` reads the validation set and there is no separate dev split. The
+# English dev used for checkpoint selection is the English part of that same validation set, so
+# the English score is not held out; the other eight languages stay zero-shot.
+_TYDIQA_EVAL = _qa("google/xtreme", "tydiqa", "validation", where=(("id", "{name_lower}-*"),))
+_register(TaskSpec(
+    name="tydiqa", title="TyDiQA-GoldP", format="span_qa", role="target", languages=L.TYDIQA,
+    train=(_qa("google/xtreme", "tydiqa", "train", where=(("id", "english-*"),)),),
+    dev=(_qa("google/xtreme", "tydiqa", "validation", where=(("id", "english-*"),)),),
+    evaluation={"test": _TYDIQA_EVAL},
+    metric="em_f1", cards=("tydiqa",),
+    notes="Evaluated on the GoldP validation set (no public test set), as XTREME reports it.",
+), SQUAD_V1)

@@ -1,0 +1,168 @@
+"""Token tagging (UD-POS, PAN-X, CCG supertagging): one tag per word.
+
+Canonical columns: `tokens` (list of words) and the gold tags, either `tags` as label ids
+(the Hub's ClassLabel ids, which must follow `spec.label_names` — UD-POS `pos_tags`, PAN-X
+`ner_tags`) or as tag strings in `spec.label_names`, or `tag_ids` (label ids computed by a
+reader, CCG: rank in the training-data inventory; then `tags` may hold anything).
+
+Alignment: words are tokenised with `is_split_into_words=True`; the *first* sub-token of each
+word carries the word's label, every other position (later sub-tokens, special tokens) is -100
+(ignored by the loss) and the word's prediction is the argmax at its first sub-token.
+Truncation: a word with no sub-token inside the `max_length` window (cut off, or one that the
+tokenizer maps to nothing) is predicted as `ABSTAIN` ("O"): for PAN-X that is "no entity", so an
+entity cut off is missed (recall) and one cut in its middle leaves a shorter, wrong chunk; for
+UPOS and CCG "O" is no tag at all, so the word is always wrong. (Sentences longer than the
+window are rare at XTREME's 256 sub-tokens; a sliding window would recover them.)
+
+Metric (STATISTICS.md): per sentence `(tp, n_pred, n_gold)` of `seqeval.metrics.f1_score` on the
+tag *strings* (ablate.metrics.seqeval_f1) — XTREME's metric for PAN-X and, on the raw UPOS
+strings, for UD-POS. A task whose `metric` is "accuracy" (CCG) is scored on tokens: every tag is
+passed to seqeval as a single-token chunk `S-<tag>`, so n_pred = n_gold = tokens and F1 =
+precision = recall = token accuracy, the usual supertagging score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ablate.errors import AblateError
+from ablate.metrics import seqeval_f1
+from ablate.tasks.spec import TaskSpec
+
+HEAD = "token_classification"
+SELECTION_METRIC = "f1"  # English-dev metric for checkpoint selection (token accuracy for CCG)
+METRICS = ("f1", "precision", "recall")  # the first is XTREME's metric for UD-POS and PAN-X
+SEQUENCE_OUTPUTS = ("logits",)  # (seq_len, num_labels) per feature, cut to the feature's length
+IGNORE = -100  # label of positions the loss skips
+ABSTAIN = "O"  # prediction for a word without a scored sub-token (see the module docstring)
+
+
+def head_kwargs(spec: TaskSpec) -> dict:
+    names = list(spec.label_names)
+    return {"num_labels": len(names), "id2label": dict(enumerate(names)),
+            "label2id": {n: i for i, n in enumerate(names)}}
+
+
+def _encode(ds, tokenizer, max_length: int):
+    if not getattr(tokenizer, "is_fast", False):
+        raise AblateError("Tagging needs a fast tokenizer (for word_ids()); this model's tokenizer is slow.")
+    return tokenizer([list(t) for t in ds["tokens"]], is_split_into_words=True, truncation=True,
+                     max_length=max_length)
+
+
+def first_subtokens(word_ids: Sequence[int | None]) -> dict[int, int]:
+    """word index -> position of its first sub-token, for the words present in `word_ids`."""
+    first: dict[int, int] = {}
+    for position, word in enumerate(word_ids):
+        if word is not None and word not in first:
+            first[word] = position
+    return first
+
+
+def align_labels(word_ids: Sequence[int | None], labels: Sequence[int]) -> list[int]:
+    """Per-position labels: the word's label at its first sub-token, IGNORE elsewhere."""
+    out = [IGNORE] * len(word_ids)
+    for word, position in first_subtokens(word_ids).items():
+        out[position] = int(labels[word])
+    return out
+
+
+def gold_ids(ds, spec: TaskSpec) -> list[list[int]]:
+    """Gold label ids per sentence (see the module docstring for the accepted columns)."""
+    if "tag_ids" in ds.column_names:
+        rows = [list(r) for r in ds["tag_ids"]]
+    else:
+        index = {name: i for i, name in enumerate(spec.label_names)}
+        rows = []
+        for tags in ds["tags"]:
+            try:
+                rows.append([t if isinstance(t, int) else index[t] for t in tags])
+            except KeyError as e:
+                raise AblateError(f"Task '{spec.name}': tag {e.args[0]!r} is not one of "
+                                  f"{list(spec.label_names)}.") from None
+    n = len(spec.label_names)
+    for row in rows:
+        if any(not 0 <= t < n for t in row):
+            raise AblateError(f"Task '{spec.name}': tag id outside 0..{n - 1} in {row}.")
+    return rows
+
+
+def gold_tags(ds, spec: TaskSpec) -> list[list[str]]:
+    names = spec.label_names
+    return [[names[t] for t in row] for row in gold_ids(ds, spec)]
+
+
+def train_features(ds, tokenizer, max_length: int):
+    """Canonical rows -> model inputs with per-position `labels`; unpadded (the collator pads).
+
+    The gold must be label ids here (`tag_ids`, or `tags` as ClassLabel ids): no spec is passed."""
+    from datasets import Dataset
+
+    enc = _encode(ds, tokenizer, max_length)
+    golds = _training_ids(ds)
+    features = dict(enc)
+    features["labels"] = [align_labels(enc.word_ids(i), golds[i]) for i in range(len(golds))]
+    return Dataset.from_dict(features)
+
+
+def _training_ids(ds) -> list[list[int]]:
+    column = "tag_ids" if "tag_ids" in ds.column_names else "tags"
+    rows = [list(r) for r in ds[column]]
+    if any(not isinstance(t, int) for row in rows for t in row):
+        raise AblateError("Tagging training data must carry label ids (ClassLabel ids or `tag_ids`); "
+                          f"column '{column}' holds strings.")
+    return rows
+
+
+def eval_features(ds, tokenizer, max_length: int):
+    """(features, meta): one feature per sentence; meta = each feature's word_ids()."""
+    from datasets import Dataset
+
+    enc = _encode(ds, tokenizer, max_length)
+    return Dataset.from_dict(dict(enc)), [enc.word_ids(i) for i in range(len(ds))]
+
+
+def collator(tokenizer):
+    from transformers import DataCollatorForTokenClassification
+
+    return DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE)
+
+
+def predict(ds, outputs: list[dict[str, np.ndarray]], meta, spec: TaskSpec) -> list[list[str]]:
+    """Per-feature `logits` (seq_len, num_labels) -> one tag string per word of each sentence."""
+    names = spec.label_names
+    predictions = []
+    for tokens, output, word_ids in zip(ds["tokens"], outputs, meta):
+        best = output["logits"].argmax(-1)
+        first = first_subtokens(word_ids)
+        predictions.append([names[int(best[first[w]])] if w in first else ABSTAIN
+                            for w in range(len(tokens))])
+    return predictions
+
+
+def prediction_columns(ds, predictions: list[list[str]], spec: TaskSpec) -> dict[str, list]:
+    return {"tokens": [list(t) for t in ds["tokens"]], "gold": gold_tags(ds, spec),
+            "prediction": [list(p) for p in predictions]}
+
+
+def stat_names(spec: TaskSpec) -> tuple[str, ...]:
+    return seqeval_f1.stat_names
+
+
+def scored_tags(tags: list[list[str]], spec: TaskSpec) -> list[list[str]]:
+    """The strings seqeval sees: the tags themselves, or single-token chunks for token accuracy."""
+    if spec.metric == "accuracy":
+        return [[f"S-{t}" for t in row] for row in tags]
+    return tags
+
+
+def example_stats(ds, predictions: list[list[str]], spec: TaskSpec, lang: str) -> np.ndarray:
+    """(n_sentences, 3) `(tp, n_pred, n_gold)` in `stat_names(spec)` order."""
+    return seqeval_f1.stats(scored_tags(gold_tags(ds, spec), spec), scored_tags(predictions, spec))
+
+
+def aggregate(totals: np.ndarray, spec: TaskSpec, lang: str | None = None) -> dict:
+    """Summed statistics (..., 3) -> {'f1', 'precision', 'recall'} on the 0-100 scale, shape (...)."""
+    return seqeval_f1.aggregate(totals)
