@@ -44,6 +44,30 @@ ExpOpt = Annotated[Optional[str], typer.Option("--experiment", "-e", help="MLflo
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: sqlite inside --output-dir).")]
 DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Local dataset copies: <org>__<name>/<config>/<split>.jsonl|parquet.")]
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
+LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
+MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
+MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
+
+
+def _mt_overrides(langs, mt_model, mt_mix, min_chrf) -> dict:
+    """The MT flags as an `mt` settings layer (only those given)."""
+    mt: dict = {}
+    if langs is not None:
+        mt["langs"] = langs
+    if mt_model:
+        from ablate.mt.models import split_model_specs
+
+        default, overrides = split_model_specs(mt_model, "")
+        if default:
+            mt["model"] = default
+        if overrides:
+            mt["overrides"] = overrides
+    if mt_mix is not None:
+        mt["mix"] = mt_mix
+    if min_chrf is not None:
+        mt["min_chrf"] = min_chrf
+    return mt
 
 
 def _overrides(**given) -> dict:
@@ -57,12 +81,15 @@ def _overrides(**given) -> dict:
     return out
 
 
-def _resolve(recipe: str, preset, config, sets, **flags):
+def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags):
     from ablate.config import resolve
     from ablate.recipes import load
 
     r = load(recipe)
-    cfg = resolve(preset, config, _overrides(sets=sets, recipe=recipe, **flags))
+    layer = _overrides(sets=sets, recipe=recipe, **flags)
+    if mt:
+        layer["mt"] = {**layer.get("mt", {}), **mt}
+    cfg = resolve(preset, config, layer)
     return r, cfg
 
 
@@ -112,7 +139,8 @@ def plan_cmd(
     task: TaskOpt = None, targets: TargetsOpt = None, seeds: SeedsOpt = None, preset: PresetOpt = None,
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
-    device: DeviceOpt = None,
+    device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -123,7 +151,7 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device)
+                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     console.print(f"[bold]{plan.recipe}[/]: {plan.question}")
@@ -146,7 +174,8 @@ def run_cmd(
     task: TaskOpt = None, targets: TargetsOpt = None, seeds: SeedsOpt = None, preset: PresetOpt = None,
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
-    device: DeviceOpt = None,
+    device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -159,9 +188,39 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device)
+                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
+
+
+@app.command("translate")
+def translate_cmd(
+    task: TaskOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None, min_chrf: MinChrfOpt = None,
+    targets: TargetsOpt = None, preset: PresetOpt = None, config: ConfigOpt = None, sets: SetOpt = None,
+    output_dir: OutOpt = None, experiment: ExpOpt = None, tracking_uri: UriOpt = None,
+    data_dir: DataDirOpt = None, device: DeviceOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Machine-translate an intermediate task's English training data (cached, resumable, gated).
+
+    Examples:
+
+      ablate translate --task mnli --langs de,fr,sw --mt-model facebook/nllb-200-distilled-600M
+
+      ablate translate --task squad --langs de --mt-model de=Helsinki-NLP/opus-mt-en-de
+    """
+    from ablate import phases_plan
+    from ablate.plan import Plan
+
+    if not task:
+        raise AblateError("ablate translate needs --task (an intermediate task, see `ablate tasks`).")
+    _, cfg = _resolve("mt-translate", preset, config, sets, task=task, targets=targets, output_dir=output_dir,
+                      experiment=experiment, tracking_uri=tracking_uri, data_dir=data_dir, device=device,
+                      mt=_mt_overrides(langs, mt_model, None, min_chrf))
+    from ablate.tasks import expand_targets
+
+    phase = phases_plan.translate(cfg, task, expand_targets(cfg.targets))
+    run_plan(Plan(recipe="translate", question="Machine-translate intermediate data", phases=(phase,)), cfg, quiet=quiet)
 
 
 def run_plan(plan, cfg, quiet: bool = False):

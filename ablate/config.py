@@ -68,6 +68,21 @@ PAPER_INTERMEDIATE = {
     "ccg": _train(),
 }
 
+MT_DEFAULTS = {
+    "model": "facebook/nllb-200-distilled-600M",  # covers all 39 non-English XTREME languages
+    "overrides": {},  # per language, e.g. {"de": "Helsinki-NLP/opus-mt-en-de"}
+    "langs": [],  # empty = every non-English language of the target tasks
+    "mix": "translated",  # intermediate training data: "translated" or "en+translated"
+    "min_chrf": None,  # refuse to train on a language whose chrF on the reference set is lower
+    "reference": "auto",  # quality-gate references: auto (by task format) | xnli | xquad | none
+    "reference_size": 500,  # reference segments scored per language
+    "max_examples": 0,  # 0 = translate the whole training set; >0 = a fixed subsample per source
+    "beam_size": 2,
+    "compute_type": "auto",  # int8 on CPU, int8_float16 on GPU
+    "device": "auto",
+}
+MT_MIXES = ("translated", "en+translated")
+
 _SMOKE_TRAIN = dict(
     epochs=1.0, batch_size=8, grad_accum=1, max_seq_length=64, learning_rate=5e-4,
     eval_every=4, eval_examples=16, patience=3, max_steps=8,
@@ -99,11 +114,13 @@ class RunConfig:
     # Retrieval (BUCC, Tatoeba): mean-pooled hidden layer; "auto" = the paper's block 14 of 24,
     # scaled to the model's depth (round(14/24 * layers)); max length 512 (PAPER.md).
     retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})
+    # Machine translation of intermediate data (mt-translate recipe, `ablate translate`).
+    mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "retrieval", "intermediate", "finetune"):
+        for name in ("dataset_revisions", "retrieval", "mt", "intermediate", "finetune"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -172,6 +189,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "offline": True,
         "max_eval_examples": 16,
         "retrieval": {"max_seq_length": 64},
+        "mt": {"model": "tiny-nllb", "reference_size": 16, "max_examples": 32},
         "eval_batch_size": 32,
         "intermediate": {"*": _SMOKE_TRAIN},
         "finetune": {"*": _SMOKE_TRAIN},
@@ -245,12 +263,16 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = _merge_settings(getattr(cfg, key), value, f"{key}", source)
         elif key == "dataset_revisions":
             changes[key] = {**cfg.dataset_revisions, **_mapping(value, key, source)}
-        elif key == "retrieval":
+        elif key in ("retrieval", "mt"):
             value = _mapping(value, key, source)
+            current = getattr(cfg, key)
             for k in value:
-                if k not in cfg.retrieval:
-                    raise unknown(f"retrieval setting (from {source})", k, cfg.retrieval)
-            changes[key] = {**cfg.retrieval, **value}
+                if k not in current:
+                    raise unknown(f"{key} setting (from {source})", k, current)
+            value = dict(value)
+            if key == "mt" and isinstance(value.get("langs"), str):
+                value["langs"] = [x.strip() for x in value["langs"].split(",") if x.strip()]
+            changes[key] = {**current, **value}
         else:
             changes[key] = _coerce(key, value, known[key].type, source)
     return replace(cfg, **changes)
@@ -320,6 +342,10 @@ def _check(cfg: RunConfig) -> None:
         raise AblateError("At least one seed is needed (e.g. --seeds 1,2,3).")
     if len(set(cfg.seeds)) != len(cfg.seeds):
         raise AblateError(f"Seeds must be distinct, got {list(cfg.seeds)}.")
+    if cfg.mt["mix"] not in MT_MIXES:
+        raise unknown("--mt-mix value", cfg.mt["mix"], MT_MIXES)
+    if cfg.mt["min_chrf"] is not None and not isinstance(cfg.mt["min_chrf"], (int, float)):
+        raise AblateError(f"mt.min_chrf expects a number, got {cfg.mt['min_chrf']!r}.")
     for split in cfg.eval_splits:
         if split not in ("validation", "test"):
             raise unknown("evaluation split", split, ["validation", "test"])

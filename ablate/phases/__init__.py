@@ -20,6 +20,7 @@ RUNNERS = {
     "finetune": "ablate.phases.train:run_finetune",
     "evaluate": "ablate.phases.evaluate:run_evaluate",
     "retrieve": "ablate.phases.retrieve:run_retrieve",
+    "translate": "ablate.phases.translate:run_translate",
 }
 
 

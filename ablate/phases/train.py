@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ablate.config import RunConfig, TrainSettings
-from ablate.data.load import fingerprint, load_task_split
+from ablate.data.load import fingerprint, load_task_split, load_translated_train
 from ablate.errors import AblateError
 from ablate.phases.scoring import score
 from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
@@ -27,7 +27,9 @@ SELECTION_SEED = 0  # the dev subset and any train subsample are the same for ev
 def run_intermediate(ctx: PhaseContext) -> PhaseResult:
     spec = get_task(ctx.phase.task, "intermediate")
     model_path = resolve_model(ctx.cfg.model, ctx.cfg.model_revision)
-    result, model, tokenizer = _train(ctx, spec, ctx.cfg.intermediate_settings(spec.name), model_path)
+    translated = ctx.inputs[ctx.phase.inputs[0]] if ctx.phase.inputs else None  # mt-translate
+    result, model, tokenizer = _train(ctx, spec, ctx.cfg.intermediate_settings(spec.name), model_path,
+                                      translated=translated)
     save_encoder(model, tokenizer, ctx.out / "encoder")
     return result
 
@@ -45,7 +47,7 @@ def run_finetune(ctx: PhaseContext) -> PhaseResult:
     return result
 
 
-def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
+def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, translated: Path | None = None):
     import torch
     from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
 
@@ -54,13 +56,19 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str):
     revision = cfg.model_revision if model_path == cfg.model else None
     tokenizer = load_tokenizer(model_path, revision)
 
-    train = load_task_split(spec, "train", cfg)
+    if translated is None:
+        train = load_task_split(spec, "train", cfg)
+        train_sources = " + ".join(s.describe() for s in spec.train)
+    else:  # machine-translated copies (+ English with mix en+translated); selection stays English
+        mix = ctx.phase.settings["mix"]
+        train = load_translated_train(spec, translated, cfg, mix)
+        train_sources = f"{mix} translations of " + " + ".join(s.describe() for s in spec.train)
     if settings.max_train_examples and settings.max_train_examples < len(train):
         train = train.shuffle(seed=SELECTION_SEED).select(range(settings.max_train_examples))
     dev = load_task_split(spec, "dev", cfg)
     dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
     datasets = [
-        _record(spec.name, "train", spec.train, train),
+        _record(spec.name, "train", train_sources, train),
         _record(spec.name, "dev", spec.dev, dev),
     ]
     train_enc = fmt.train_features(train, tokenizer, settings.max_seq_length)
@@ -146,7 +154,9 @@ def _step_of(checkpoint: str | None) -> int | None:
 
 
 def _record(task: str, context: str, sources, ds) -> dict:
-    return {"name": f"{task}.{context}", "source": " + ".join(s.describe() for s in sources),
+    if not isinstance(sources, str):
+        sources = " + ".join(s.describe() for s in sources)
+    return {"name": f"{task}.{context}", "source": sources,
             "digest": fingerprint(ds), "context": context, "rows": len(ds)}
 
 
