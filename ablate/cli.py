@@ -245,36 +245,34 @@ def run_plan(plan, cfg, quiet: bool = False):
 
 
 def _summary(plan, cfg, runs) -> None:
-    """Per seed: each target's language-average primary metric (test and dev), the XTREME score
-    when all nine tasks ran, and how many phases were reused."""
+    """A row per target task (its language-average primary metric, test / dev), a column per
+    seed; the XTREME score when all nine tasks ran; how many phases were reused."""
     import numpy as np
 
     from ablate.metric_names import metric_key
     from ablate.tasks import get_task
 
     targets = [get_task(p.task) for p in plan.order() if p.kind in ("evaluate", "retrieve")]
-    title = plan.recipe + (f" ({cfg.task})" if any(p.kind == "intermediate" for p in plan.phases) else "")
+    title = plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
     table = Table(title=title)
-    table.add_column("seed")
-    table.add_column("MLflow run")
-    for t in targets:
-        table.add_column(f"{t.name} {t.metric}\ntest / dev", justify="right")
-    has_score = any("xtreme.score" in r.metrics for r in runs)
-    if has_score:
-        table.add_column("XTREME", justify="right")
-    table.add_column("phases reused")
+    table.add_column("target")
+    table.add_column("metric (avg over languages)")
+    for run in runs:
+        table.add_column(f"seed {run.seed}\ntest / dev", justify="right")
 
     def cell(metrics, key):
         value = metrics.get(key)
         return "—" if value is None or np.isnan(value) else f"{value:.1f}"
 
-    for run in runs:
-        cells = [f"{cell(run.metrics, metric_key(t.name, 'avg', t.metric))} / "
-                 f"{cell(run.metrics, metric_key(t.name, 'avg', t.metric, 'validation'))}" for t in targets]
-        if has_score:
-            cells.append(cell(run.metrics, "xtreme.score"))
-        reused = sum(1 for p in run.phases.values() if p["cached"])
-        table.add_row(str(run.seed), run.run_id[:12], *cells, f"{reused}/{len(run.phases)}")
+    for t in targets:
+        table.add_row(t.name, t.metric, *[
+            f"{cell(r.metrics, metric_key(t.name, 'avg', t.metric))} / "
+            f"{cell(r.metrics, metric_key(t.name, 'avg', t.metric, 'validation'))}" for r in runs])
+    if any("xtreme.score" in r.metrics for r in runs):
+        table.add_row("[bold]XTREME[/]", "mean of the 9 task scores", *[cell(r.metrics, "xtreme.score") for r in runs])
+    table.add_row("[dim]MLflow run[/]", "", *[f"[dim]{r.run_id[:12]}[/]" for r in runs])
+    table.add_row("[dim]phases reused[/]", "", *[
+        f"[dim]{sum(1 for p in r.phases.values() if p['cached'])}/{len(r.phases)}[/]" for r in runs])
     console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "
                   f"Open the UI with: [bold]ablate ui --output-dir {cfg.output_dir}[/]")

@@ -8,11 +8,7 @@ from ablate.tasks.definitions import TASKS
 # One registration module per format family; each calls `definitions.register`.
 _FAMILIES = ("span_qa_tasks", "multiple_choice_tasks", "tagging_tasks", "retrieval_tasks")
 for _family in _FAMILIES:
-    try:
-        __import__(f"ablate.tasks.{_family}")
-    except ModuleNotFoundError as _e:  # TEMPORARY while the families are being written
-        if _e.name != f"ablate.tasks.{_family}":
-            raise
+    __import__(f"ablate.tasks.{_family}")
 from ablate.tasks.spec import Source, TaskSpec
 
 # Shorthands accepted by --targets.
