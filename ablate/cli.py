@@ -284,7 +284,7 @@ def demo_cmd(
     seeds: Annotated[str, typer.Option("--seeds", help="Seeds per recipe.")] = "1,2",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Offline demo on the embedded default: baseline vs STILTs (MNLI) -> XNLI + PAWS-X, smoke preset.
+    """Offline demo on the embedded default: baseline vs STILTs vs MT-translate (MNLI) -> XNLI + PAWS-X.
 
     Everything runs on this machine (tiny model, shipped fixtures) into a local sqlite MLflow store.
     """
@@ -297,7 +297,7 @@ def demo_cmd(
                   "and open the 'demo' experiment (runs are nested: parent per recipe and seed, a child per phase).")
 
 
-DEMO = (("baseline", None), ("stilts", "mnli"))
+DEMO = (("baseline", None), ("stilts", "mnli"), ("mt-translate", "mnli"))
 
 
 @app.command("ui")
