@@ -183,3 +183,22 @@ class Store:
         return Cell(task, split, lang, tuple(runs), ids, tables[0]["parallel_id"].to_numpy(),
                     tuple(c[2:] for c in stat_cols), np.stack(stacked), tuple(fps), logged,
                     tuple(r.run_id for r in runs.values()))
+
+    # --- small read helpers for the report layer (ablate.reports) ---------------------------
+
+    def arms(self, model: str | None = None) -> list[Arm]:
+        """Every arm with at least one parent run in the experiment (one query), sorted by label."""
+        query = "tags.kind = 'run'" + (f" and tags.model = '{model}'" if model else "")
+        found = self.client.search_runs([self.experiment_id], query, max_results=50_000)
+        arms = {Arm(r.data.tags.get("recipe", "?"), None if r.data.tags.get("intermediate_task", "none") == "none"
+                    else r.data.tags["intermediate_task"]) for r in found}
+        return sorted(arms, key=lambda a: (a.recipe != "baseline", a.label))
+
+    def run_info(self, run_id: str) -> dict:
+        """{'status', 'tags', 'params', 'metrics', 'experiment_id'} of any run (a phase child, a report)."""
+        try:
+            run = self.client.get_run(run_id)
+        except Exception as e:
+            raise AblateError(f"No run '{run_id}' in {self.uri}.") from e
+        return {"status": run.info.status, "tags": dict(run.data.tags), "params": dict(run.data.params),
+                "metrics": dict(run.data.metrics), "experiment_id": run.info.experiment_id}

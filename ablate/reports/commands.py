@@ -1,0 +1,109 @@
+"""`ablate compare` and `ablate checklist`: thin Typer commands over ablate.reports.
+
+    ablate compare --baseline baseline --treatment stilts:mnli --output-dir ablate-runs --out report/
+    ablate compare --arms baseline,stilts:mnli,stilts-mlm:mnli --targets xtreme --out report/
+    ablate compare --from-report RUN_ID --output-dir ablate-runs
+    ablate checklist --experiment ablate --output-dir ablate-runs --out checklist.md
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+ExpOpt = Annotated[Optional[str], typer.Option("--experiment", "-e", help="MLflow experiment (default: ablate).")]
+OutDirOpt = Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Where `ablate run` wrote (its mlflow.db is the default store).")]
+UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: sqlite inside --output-dir).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Only runs of this model (tag `model`).")]
+ReplicatesOpt = Annotated[int, typer.Option("--replicates", "-B", help="Bootstrap replicates (raised automatically to 10·m/α).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the report's resampling (recorded).")]
+AlphaOpt = Annotated[float, typer.Option("--alpha", help="Significance level; intervals are (1 − α).")]
+NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Write the files only; do not log a report run to MLflow.")]
+
+
+def _store(experiment, output_dir, tracking_uri):
+    from ablate.config import resolve
+    from ablate.records import Store
+
+    overrides = {k: v for k, v in {"output_dir": str(output_dir) if output_dir else None,
+                                   "tracking_uri": tracking_uri, "experiment": experiment}.items() if v is not None}
+    cfg = resolve(None, None, overrides)
+    return Store(cfg.store_uri, cfg.experiment)
+
+
+def compare_cmd(
+    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Baseline arm: RECIPE or RECIPE:TASK (default: baseline).")] = None,
+    treatment: Annotated[Optional[str], typer.Option("--treatment", help="Arm(s) compared with the baseline, comma-separated, e.g. stilts:mnli.")] = None,
+    arms: Annotated[Optional[str], typer.Option("--arms", help="All arms, comma-separated; the first is the baseline.")] = None,
+    targets: Annotated[Optional[str], typer.Option("--targets", help="Target tasks, comma-separated, or xtreme (default: every task all arms evaluated).")] = None,
+    seeds: Annotated[Optional[str], typer.Option("--seeds", help="Use only these seeds (comma-separated).")] = None,
+    split: Annotated[str, typer.Option("--split", help="test, or validation for dev-set numbers.")] = "test",
+    experiment: ExpOpt = None, output_dir: OutDirOpt = None, tracking_uri: UriOpt = None, model: ModelOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Directory for report.md, report.html, report.json and figures.")] = Path("report"),
+    replicates: ReplicatesOpt = 10_000, seed: SeedOpt = 12345, alpha: AlphaOpt = 0.05,
+    from_report: Annotated[Optional[str], typer.Option("--from-report", help="Regenerate a logged report run: same runs, arms, B and seed.")] = None,
+    no_log: NoLogOpt = False,
+) -> None:
+    """Paired significance report between recipes: per language, per task and overall (XTREME).
+
+    Example: ablate compare --baseline baseline --treatment stilts:mnli --out report/
+    """
+    from rich.console import Console
+
+    from ablate.errors import AblateError
+    from ablate.reports import compare, render
+    from ablate.reports.selection import parse_arms
+
+    console = Console()
+    store = _store(experiment, output_dir, tracking_uri)
+    if from_report:
+        if arms or treatment or baseline:
+            raise AblateError("--from-report takes the arms from the report run; drop --arms/--baseline/--treatment.")
+        request = compare.request_from_report(store, from_report)
+    else:
+        if split not in ("test", "validation"):
+            raise AblateError(f"Unknown split '{split}'. Available: test, validation.")
+        labels = [a.label for a in parse_arms(baseline, treatment, arms)]
+        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip()) if seeds else None
+        request = compare.Request(labels, targets, model, seed_list, split, replicates, seed, alpha)
+    if not 0 < request.alpha < 1:
+        raise AblateError(f"--alpha must be in (0, 1), got {request.alpha}.")
+    result = compare.run(store, request)
+    files = compare.write(result, out)
+    if not no_log:
+        compare.log(result, store.uri, store.experiment, out, files, regenerated_from=from_report)
+    render.terminal(result, console)
+    if from_report:
+        same = compare.numbers_of(result.to_json()) == compare.stored_numbers(store, from_report)
+        console.print(f"Regenerated from report run {from_report}: "
+                      + ("[green]identical numbers[/]" if same else "[red]numbers differ from the logged report[/]"))
+    console.print(f"Report: {files['report.html']} (also .md, .json)"
+                  + (f"; MLflow report run {result.report_run_id}" if result.report_run_id else ""))
+
+
+def checklist_cmd(
+    experiment: ExpOpt = None, output_dir: OutDirOpt = None, tracking_uri: UriOpt = None, model: ModelOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Markdown file; a .json sidecar is written next to it.")] = Path("checklist.md"),
+    replicates: ReplicatesOpt = 10_000, seed: SeedOpt = 12345, alpha: AlphaOpt = 0.05,
+    no_log: NoLogOpt = False,
+) -> None:
+    """Reproduction checklist: the paper's claims tested on the tracked runs, plus the items the
+    runs answer and the ones a person must answer.
+
+    Example: ablate checklist --experiment ablate --out checklist.md
+    """
+    from rich.console import Console
+
+    from ablate.reports import checklist
+
+    console = Console()
+    store = _store(experiment, output_dir, tracking_uri)
+    result = checklist.build(store, model=model, n_replicates=replicates, seed=seed, alpha=alpha)
+    files = checklist.write(result, out)
+    if not no_log:
+        checklist.log(result, store.uri, store.experiment, files)
+    checklist.terminal(result, console)
+    console.print(f"Checklist: {files['md']} (and {files['json'].name})"
+                  + (f"; MLflow report run {result['report_run_id']}" if result.get("report_run_id") else ""))

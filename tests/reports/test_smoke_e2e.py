@@ -1,0 +1,64 @@
+"""End to end on real smoke runs: baseline and stilts:mnli on xnli,pawsx, seeds 1,2 ->
+`ablate compare` (files, MLflow report run, regeneration) -> `ablate checklist`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ablate.records import Store
+from ablate.reports import compare
+from tests.smoke_runs import run_smoke
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    return run_smoke(tmp_path_factory.mktemp("smoke-report"))
+
+
+def _main(*args) -> int:
+    from ablate.cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 1
+    return 0
+
+
+def test_compare_and_checklist_on_smoke_runs(smoke, tmp_path):
+    out = tmp_path / "report"
+    assert _main("compare", "--baseline", "baseline", "--treatment", "stilts:mnli", "-o", str(smoke.output_dir),
+                 "--out", str(out), "-B", "1000") == 0
+    data = json.loads((out / "report.json").read_text())
+    assert "data:image/png;base64," in (out / "report.html").read_text()
+    assert (out / "report.md").read_text().startswith("# ablate compare: stilts:mnli vs baseline")
+    assert data["targets"] == ["xnli", "pawsx"] and data["seeds"] == {"baseline": [1, 2], "stilts:mnli": [1, 2]}
+    assert data["B"] == 3000 and data["B_raised"] and data["parallel_test_sets"] == {"xnli": True, "pawsx": True}
+    lines = data["lines"]
+    assert len([m for m in lines if m["level"] == "cell"]) == 15 + 7
+    for task in ("xnli", "pawsx"):
+        cells = [m["delta"] for m in lines if m["level"] == "cell" and m["task"] == task]
+        t = next(m for m in lines if m["level"] == "task" and m["task"] == task)
+        assert t["delta"] == pytest.approx(np.mean(cells)) and t["of"] == len(cells)
+    for m in lines:
+        assert m["low"] <= m["delta"] <= m["high"] and m["p_holm"] >= m["p"] and m["seed_min_p"] == 0.5
+
+    store = Store(smoke.uri, "ablate")
+    run_id = data["report_run_id"]
+    tags = store.run_info(run_id)["tags"]
+    assert tags["kind"] == "report" and tags["B"] == "3000" and len(tags["source_run_ids"].split(",")) == 4
+    regen = tmp_path / "again"
+    assert _main("compare", "--from-report", run_id, "-o", str(smoke.output_dir), "--out", str(regen)) == 0
+    assert compare.numbers_of(json.loads((regen / "report.json").read_text())) == compare.numbers_of(data)
+
+    assert _main("checklist", "-o", str(smoke.output_dir), "--out", str(tmp_path / "checklist.md"), "-B", "1000") == 0
+    checklist = json.loads((tmp_path / "checklist.json").read_text())
+    assert len(checklist["claims"]) == 10
+    assert all(r["status"] in ("reproduced", "not reproduced", "not enough runs") for r in checklist["claims"])
+    statuses = {r["id"]: r["status"] for r in checklist["claims"]}
+    assert statuses["squad-gain"] == "not enough runs" and statuses["mnli-gain"] != "not enough runs"
+    md = (tmp_path / "checklist.md").read_text()
+    assert "## (c) Open" in md and "ablate run baseline --targets xnli,pawsx --seeds 1,2 --preset smoke" in md
