@@ -293,8 +293,18 @@ def demo_cmd(
         r, cfg = _resolve(recipe, "smoke", None, None, task=task, targets="xnli,pawsx", seeds=seeds,
                           output_dir=output_dir, experiment="demo")
         run_plan(r.plan(cfg), cfg, quiet=quiet)
-    console.print(f"\nDone. Compare the runs side by side: [bold]ablate ui --output-dir {output_dir}[/] "
-                  "and open the 'demo' experiment (runs are nested: parent per recipe and seed, a child per phase).")
+    from ablate.reports.commands import checklist_cmd, compare_cmd
+
+    arms = ",".join(f"{recipe}:{task}" if task else recipe for recipe, task in DEMO)
+    console.rule(f"[bold]ablate compare --arms {arms}[/]")
+    compare_cmd(arms=arms, experiment="demo", output_dir=output_dir, out=output_dir / "report")
+    console.rule("[bold]ablate checklist[/]")
+    checklist_cmd(experiment="demo", output_dir=output_dir, out=output_dir / "checklist.md")
+    console.print(
+        f"\nDone. Report: {output_dir / 'report' / 'report.html'}   Checklist: {output_dir / 'checklist.md'}\n"
+        f"Compare the runs side by side in MLflow: [bold]ablate ui --output-dir {output_dir}[/] and open the "
+        "'demo' experiment (a parent run per recipe and seed, a child per phase; the report is a run too).\n"
+        "These are smoke numbers from a tiny random model: the pipeline is real, the results are not.")
 
 
 DEMO = (("baseline", None), ("stilts", "mnli"), ("mt-translate", "mnli"))
@@ -321,12 +331,8 @@ def ui_cmd(
 def _register_report_commands() -> None:
     """`ablate compare` and `ablate checklist` live in ablate.reports.commands (imported lazily
     inside the commands, so listing and planning stay light)."""
-    try:
-        from ablate.reports import commands
-    except ModuleNotFoundError as e:  # TEMPORARY while the report layer is being written
-        if e.name not in ("ablate.reports", "ablate.reports.commands"):
-            raise
-        return
+    from ablate.reports import commands
+
     app.command("compare")(commands.compare_cmd)
     app.command("checklist")(commands.checklist_cmd)
 

@@ -8,7 +8,7 @@ fragments (MT, MLM, statistics) through `extra`, which keeps its given order bef
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ablate.errors import AblateError

@@ -7,10 +7,13 @@ A claim names the arms it needs (by pattern: `stilts:squad`, `stilts:*` = every 
   (Holm over the claims evaluated); the paper's figure is shown next to the measured CI.
 - `most_gain`: for most (≥ 2/3) of the matched arms and tasks, Δ̂ > 0 with Holm p ≤ α.
 - `all_positive`: every matched arm has Δ̂ > 0 on the task, and most are significant.
-- `no_gain`: no matched arm is significantly better than the baseline on the task.
+- `no_gain`: no matched arm is significantly better than the baseline on the task, and every
+  CI's upper end is below NULL_MARGIN points — absence of a gain is only "reproduced" when the
+  runs could have shown one (an underpowered comparison is "not enough runs").
 - `best_gain`: the best arm per task (by Δ̂, post hoc) averaged over tasks beats the baseline.
 - `not_beaten`: the alternative arm (e.g. stilts-mlm:X) is not significantly better than the
-  English-only arm (stilts:X) for any shared intermediate task X.
+  English-only arm (stilts:X) for any shared intermediate task X, with the same NULL_MARGIN
+  requirement on the CIs.
 
 Needs too few arms/runs -> "not enough runs". The rules are deliberately written down so a reader
 can disagree with them.
@@ -21,6 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 REPRODUCED, NOT_REPRODUCED, NOT_ENOUGH = "reproduced", "not reproduced", "not enough runs"
+# "No gain" claims need the data to rule out a gain of this size (points): every CI's upper end
+# below it. Without it, too few seeds or examples would "reproduce" any null claim.
+NULL_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,15 @@ def judge(claim: Claim, outcomes: list[Outcome], alpha: float) -> tuple[str, str
         ok = positive == len(outcomes) and len(wins) * 2 > len(outcomes)
         return (REPRODUCED if ok else NOT_REPRODUCED,
                 f"Δ̂ > 0 for {positive} of {len(outcomes)}, significant for {len(wins)}")
-    if claim.rule == "no_gain":
-        return (REPRODUCED if not wins else NOT_REPRODUCED,
-                f"significant gains for {len(wins)} of {len(outcomes)} arms")
-    if claim.rule == "not_beaten":
-        beaten = [o for o in outcomes if o.delta > 0 and sig(o)]
-        return (REPRODUCED if not beaten else NOT_REPRODUCED,
-                f"the alternative is significantly better in {len(beaten)} of {len(outcomes)} comparisons")
+    if claim.rule in ("no_gain", "not_beaten"):
+        what = "arms" if claim.rule == "no_gain" else "comparisons"
+        if wins:
+            return NOT_REPRODUCED, f"significantly better in {len(wins)} of {len(outcomes)} {what}"
+        wide = [o for o in outcomes if o.high >= NULL_MARGIN]
+        if wide:
+            o = max(wide, key=lambda o: o.high)
+            return NOT_ENOUGH, (f"no significant gain, but the runs cannot rule one out: CI up to "
+                                f"{o.high:+.2f} points ≥ margin {NULL_MARGIN:g} ({len(wide)} of {len(outcomes)} {what}); "
+                                "add seeds or examples")
+        return REPRODUCED, f"no significant gain in {len(outcomes)} {what}; every CI ends below +{NULL_MARGIN:g}"
     raise ValueError(f"unknown rule {claim.rule!r}")

@@ -118,8 +118,8 @@ def test_claim_patterns():
     assert not cl.matches("stilts:*", "stilts")
 
 
-def _o(delta, p, tr="stilts:a", p_holm=None, scope="average"):
-    return cl.Outcome(tr, "baseline", scope, delta, delta - 1, delta + 1, p, p_holm)
+def _o(delta, p, tr="stilts:a", p_holm=None, scope="average", half=1.0):
+    return cl.Outcome(tr, "baseline", scope, delta, delta - half, delta + half, p, p_holm)
 
 
 @pytest.mark.parametrize("rule,outcomes,status", [
@@ -128,13 +128,16 @@ def _o(delta, p, tr="stilts:a", p_holm=None, scope="average"):
     ("gain", [_o(3.0, 0.001, p_holm=0.2)], cl.NOT_REPRODUCED),
     ("gain", [_o(-3.0, 0.001)], cl.NOT_REPRODUCED),
     ("no_gain", [_o(1.0, 0.3), _o(0.5, 0.01, "stilts:b")], cl.NOT_REPRODUCED),
-    ("no_gain", [_o(1.0, 0.3), _o(-0.5, 0.01, "stilts:b")], cl.REPRODUCED),
+    ("no_gain", [_o(0.2, 0.3, half=0.5), _o(-0.5, 0.01, "stilts:b", half=0.4)], cl.REPRODUCED),
+    # no significant gain, but a CI reaching past the margin cannot show "no benefit"
+    ("no_gain", [_o(1.0, 0.3), _o(-0.5, 0.01, "stilts:b")], cl.NOT_ENOUGH),
     ("most_gain", [_o(5, 0.001), _o(5, 0.001, "stilts:b"), _o(1, 0.4, "stilts:c")], cl.REPRODUCED),
     ("most_gain", [_o(5, 0.001)], cl.NOT_ENOUGH),
     ("most_gain", [_o(5, 0.001), _o(1, 0.4, "stilts:b"), _o(1, 0.4, "stilts:c")], cl.NOT_REPRODUCED),
     ("all_positive", [_o(2, 0.01), _o(1, 0.01, "stilts:b")], cl.REPRODUCED),
     ("all_positive", [_o(2, 0.01), _o(-1, 0.5, "stilts:b")], cl.NOT_REPRODUCED),
-    ("not_beaten", [_o(0.5, 0.4)], cl.REPRODUCED),
+    ("not_beaten", [_o(0.1, 0.4, half=0.5)], cl.REPRODUCED),
+    ("not_beaten", [_o(0.5, 0.4)], cl.NOT_ENOUGH),
     ("not_beaten", [_o(2.0, 0.001)], cl.NOT_REPRODUCED),
 ])
 def test_claim_rules(rule, outcomes, status):
