@@ -304,7 +304,6 @@ def test_prediction_columns_hold_gold_lists_as_json(cfg):
 # --- task definitions ------------------------------------------------------------------------
 
 def test_tasks_read_the_right_rows(cfg):
-    tydiqa = get_task("tydiqa")
     assert all(i.split(":", 1)[1].startswith("english-") for i in _rows(cfg, "tydiqa", "train")["id"])
     for lang in L.TYDIQA:
         prefix = {v: k for k, v in L.TYDIQA_PREFIXES.items()}[lang]
