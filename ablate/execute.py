@@ -91,7 +91,8 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
             "data_source": cfg.data, "signature": sig.format(), "config_hash": config_hash(cfg),
             "git_commit": code["commit"], "git_dirty": code["dirty"],
         }
-        parent = tracker.start(f"{plan.recipe}:{task} seed={seed}", parent_tags)
+        label = plan.recipe if task == "none" else f"{plan.recipe}:{task}"  # the arm, as `compare` names it
+        parent = tracker.start(f"{label} seed={seed}", parent_tags)
         run = SeedRun(seed, parent)
         try:
             tracker.params(parent, _params(cfg, plan))
