@@ -84,9 +84,24 @@ _HEADS = {
 
 
 def save_encoder(model, tokenizer, out_dir: Path) -> Path:
-    """Save only the encoder (no task head) and the tokenizer: what phase 3 starts from."""
+    """Save only the encoder (no task head) and the tokenizer: what phase 3 starts from.
+
+    The saved config is made head-neutral: the intermediate task's label set (e.g. CCG's 426
+    supertags) would otherwise size the next head that loads without explicit labels (QA).
+    """
+    import copy
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.base_model.save_pretrained(out_dir)
+    encoder = model.base_model
+    task_config = encoder.config
+    neutral = copy.deepcopy(task_config)
+    neutral.num_labels = 2  # transformers' default; also resets id2label / label2id
+    neutral.problem_type = None
+    encoder.config = neutral
+    try:
+        encoder.save_pretrained(out_dir)
+    finally:
+        encoder.config = task_config
     tokenizer.save_pretrained(out_dir)
     return out_dir
 

@@ -49,3 +49,19 @@ def test_encoder_weights_carry_over_and_the_head_is_new(tmp_path, monkeypatch):
 
     saved = load_file(f"{phase3_path}/model.safetensors")
     assert not any("classifier" in k for k in saved)
+
+
+def test_saved_encoder_config_forgets_the_intermediate_label_set(tmp_path):
+    """A CCG-style head (426 labels) must not size the next head (QA loads without labels)."""
+    import json
+
+    from ablate.models import build_tiny, load_tokenizer, load_with_head, save_encoder
+
+    path = str(build_tiny("tiny-xlmr"))
+    tagger = load_with_head(path, "token_classification", seed=0, num_labels=426)
+    save_encoder(tagger, load_tokenizer(path), tmp_path / "encoder")
+    assert tagger.config.num_labels == 426  # the live model is untouched
+    saved = json.loads((tmp_path / "encoder" / "config.json").read_text())
+    assert len(saved["id2label"]) == 2
+    qa = load_with_head(str(tmp_path / "encoder"), "question_answering", seed=0, num_labels=2)
+    assert qa.qa_outputs.out_features == 2

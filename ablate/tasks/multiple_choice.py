@@ -32,7 +32,7 @@ SEQUENCE_OUTPUTS: tuple[str, ...] = ()  # logits are (n_choices,) per example
 
 
 def head_kwargs(spec: TaskSpec) -> dict:
-    return {}  # one score per choice: the head has a single output whatever the task
+    return {"num_labels": 1}  # one score per choice, whatever the task's number of choices
 
 
 def choices(ds) -> list[list[str]]:

@@ -62,7 +62,8 @@ NULL_THRESHOLD = 0.0  # SQuAD v2.0: predict "" when null score - best span score
 
 
 def head_kwargs(spec: TaskSpec) -> dict:
-    return {}  # AutoModelForQuestionAnswering: 2 outputs per token (start, end)
+    # AutoModelForQuestionAnswering sizes its per-token head by num_labels: start and end
+    return {"num_labels": 2}
 
 
 # --- windows --------------------------------------------------------------------------------
