@@ -62,6 +62,6 @@ def test_saved_encoder_config_forgets_the_intermediate_label_set(tmp_path):
     save_encoder(tagger, load_tokenizer(path), tmp_path / "encoder")
     assert tagger.config.num_labels == 426  # the live model is untouched
     saved = json.loads((tmp_path / "encoder" / "config.json").read_text())
-    assert len(saved["id2label"]) == 2
+    assert len(saved.get("id2label", {0: 0, 1: 1})) == 2  # transformers omits the default labels
     qa = load_with_head(str(tmp_path / "encoder"), "question_answering", seed=0, num_labels=2)
     assert qa.qa_outputs.out_features == 2
