@@ -129,3 +129,15 @@ def test_same_seed_same_metrics_in_a_fresh_output_dir(store, cli, tmp_path):
     fresh_phases = Path(c.download_artifacts(fresh.info.run_id, "phases.json")).read_text()
     old_phases = Path(store.client().download_artifacts(old.info.run_id, "phases.json")).read_text()
     assert json.loads(fresh_phases)["intermediate:mnli"]["key"] == json.loads(old_phases)["intermediate:mnli"]["key"]
+
+
+def test_compare_refuses_to_pool_seeds_run_with_different_settings(store, cli, tmp_path):
+    """Run last: it adds a baseline seed-2 run with another learning rate to the shared store."""
+    r = cli("run", "baseline", "--targets", "xnli,pawsx", "--preset", "smoke", "--seeds", "2",
+            "--set", "finetune.*.learning_rate=0.05", "-o", str(store.output_dir), "-q")
+    assert r.code == 0, r.err
+    r = cli("compare", "--arms", "baseline,stilts:mnli", "-o", str(store.output_dir), "--out", str(tmp_path / "rep"),
+            "-B", "200", "--no-log")
+    assert r.code == 2
+    text = " ".join(r.err.split())
+    assert "different settings" in text and "learning_rate" in text

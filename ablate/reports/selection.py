@@ -118,6 +118,8 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
                                 f"'{t}' (it has {_join(ss) or 'none'}; other targets have {_join(union)}).")
         arm_seeds[label] = tuple(union)
     _raise(problems)
+    problems += _settings_drift(chosen)
+    _raise(problems)
 
     seed_lists = list(arm_seeds.values())
     paired = all(s == seed_lists[0] for s in seed_lists)
@@ -248,6 +250,54 @@ def _languages(run: RunRecord, task: str, metric: str, split: str) -> set[str]:
     suffix = f".{metric}"
     return {k[len(prefix) + 1:-len(suffix)] for k in run.metrics
             if k.startswith(prefix + ".") and k.endswith(suffix) and k.count(".") == prefix.count(".") + 2} - {"avg"}
+
+
+# Params that decide a target's numbers besides the seed. Within an arm every chosen run must
+# agree on them (else seeds of different settings get averaged); across arms the shared part must
+# agree (else the comparison is not of recipes alone). Intermediate and MT settings legitimately
+# differ between arms, so they are checked within an arm only.
+_WITHIN_ARM = ("model", "model_revision", "data", "data_dir", "dataset_revisions", "max_eval_examples",
+               "retrieval.", "intermediate.", "mt.")
+_ACROSS_ARMS = ("model", "model_revision", "data", "dataset_revisions", "max_eval_examples", "retrieval.")
+
+
+def _relevant(params: dict[str, str], task: str, prefixes: tuple[str, ...]) -> dict[str, str]:
+    """The params named by `prefixes` (a key itself or its dotted children) and finetune.<task>.*."""
+    keep = [p.rstrip(".") for p in prefixes] + [f"finetune.{task}"]
+    return {k: v for k, v in params.items() if any(k == p or k.startswith(p + ".") for p in keep)}
+
+
+def _settings_drift(chosen: dict[str, dict[str, dict[int, RunRecord]]]) -> list[str]:
+    """Problems where runs that are pooled or compared differ in settings other than the seed."""
+    problems = []
+    reference: dict[str, tuple[str, dict[str, str]]] = {}
+    for label, per_task in chosen.items():
+        for task, per_seed in per_task.items():
+            runs = list(per_seed.values())
+            if not runs:
+                continue
+            first = _relevant(runs[0].params, task, _WITHIN_ARM)
+            for r in runs[1:]:
+                other = _relevant(r.params, task, _WITHIN_ARM)
+                diff = sorted(k for k in set(first) | set(other) if first.get(k) != other.get(k))
+                if diff:
+                    problems.append(
+                        f"Arm '{label}', target '{task}': seed {runs[0].seed} (run {runs[0].run_id[:12]}) and seed "
+                        f"{r.seed} (run {r.run_id[:12]}) were run with different settings: "
+                        + ", ".join(f"{k}={first.get(k)!r} vs {other.get(k)!r}" for k in diff[:6])
+                        + ". Rerun them alike, or restrict with --seeds.")
+            across = _relevant(runs[0].params, task, _ACROSS_ARMS)
+            if task not in reference:
+                reference[task] = (label, across)
+                continue
+            ref_label, ref = reference[task]
+            diff = sorted(k for k in set(ref) | set(across) if ref.get(k) != across.get(k))
+            if diff:
+                problems.append(
+                    f"Target '{task}': arms '{ref_label}' and '{label}' differ in more than the recipe: "
+                    + ", ".join(f"{k}={ref.get(k)!r} vs {across.get(k)!r}" for k in diff[:6])
+                    + ". Compare runs made with the same model, data and target settings (e.g. --model).")
+    return problems
 
 
 def _join(xs) -> str:
