@@ -39,6 +39,12 @@ class TrainSettings:
     max_steps: int = 0  # 0 = no cap; the smoke preset caps it to stay fast
     max_train_examples: int = 0  # 0 = all; >0 subsamples deterministically (volume ablations)
 
+    def __post_init__(self) -> None:
+        # 2 and 2.0 are the same setting: normalise so phase keys and signatures agree
+        for f in fields(self):
+            if f.type == "float":
+                object.__setattr__(self, f.name, float(getattr(self, f.name)))
+
 
 def _train(**kw: Any) -> TrainSettings:
     return TrainSettings(**kw)
@@ -290,7 +296,11 @@ def _merge_settings(current: Mapping[str, TrainSettings], value: Any, key: str, 
     value = _mapping(value, key, source)
     names = {f.name: f for f in fields(TrainSettings)}
     ordered = sorted(value.items(), key=lambda kv: kv[0] != "*")  # '*' first, specific tasks win
+    from ablate.tasks import TASKS
+
     for task, updates in ordered:
+        if task != "*" and task not in TASKS:
+            raise unknown(f"task in '{key}' settings (from {source})", task, TASKS)
         updates = _mapping(updates, f"{key}.{task}", source)
         for field_name in updates:
             if field_name not in names:
@@ -338,6 +348,9 @@ def _check(cfg: RunConfig) -> None:
         raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
     if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
         raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
+    if cfg.eval_batch_size < 1 or cfg.max_eval_examples < 0:
+        raise AblateError(f"eval_batch_size must be >= 1 and max_eval_examples >= 0 (0 = all), got "
+                          f"{cfg.eval_batch_size} and {cfg.max_eval_examples}.")
     if not cfg.seeds:
         raise AblateError("At least one seed is needed (e.g. --seeds 1,2,3).")
     if len(set(cfg.seeds)) != len(cfg.seeds):

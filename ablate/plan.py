@@ -14,7 +14,7 @@ from typing import Any
 from ablate.errors import AblateError
 
 # Bump a kind's number when its runner changes what it writes: old cached outputs stop matching.
-CODE_VERSIONS = {"intermediate": 1, "finetune": 1, "evaluate": 1, "retrieve": 1, "translate": 1}
+CODE_VERSIONS = {"intermediate": 1, "finetune": 1, "evaluate": 1, "retrieve": 1, "translate": 2}
 
 
 @dataclass(frozen=True)

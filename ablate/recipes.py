@@ -23,6 +23,9 @@ class Recipe:
         if self.needs_task and not cfg.task:
             raise AblateError(f"Recipe '{self.name}' trains an intermediate task: pass --task "
                               "(see `ablate tasks`), e.g. --task mnli.")
+        if not self.needs_task and cfg.task:
+            raise AblateError(f"Recipe '{self.name}' has no intermediate phase, so --task {cfg.task} would be "
+                              "ignored; drop it (or use a recipe that takes one, e.g. stilts).")
         return self.module.plan(cfg)
 
 

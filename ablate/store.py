@@ -73,10 +73,12 @@ class PhaseStore:
             yield tmp
             if not (tmp / RESULT).is_file():
                 raise RuntimeError(f"phase {kind}/{key} finished without writing {RESULT}")
-            if final.exists():  # another process finished the same phase first: keep theirs
-                shutil.rmtree(tmp)
-            else:
+            try:
                 os.replace(tmp, final)
+            except OSError:
+                if not (final / RESULT).is_file():
+                    raise
+                shutil.rmtree(tmp)  # another process finished the same phase first: keep theirs
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

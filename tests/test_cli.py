@@ -58,6 +58,7 @@ def _assert_error(r, *needles):
     (["run", "baseline", "--preset", "smoke", "--config", "/no/such/file.toml"], ["does not exist"]),
     (["run", "baseline", "--preset", "smoke", "--data-dir", "/no/such/dir"], ["--data-dir", "does not exist"]),
     (["run", "baseline", "--preset", "smoke", "--model", "./no/such/model"], ["Model path", "does not exist"]),
+    (["run", "baseline", "--preset", "smoke", "--task", "mnli"], ["no intermediate phase", "--task mnli"]),
 ])
 def test_bad_input_is_a_clear_error_with_exit_2(cli, tmp_path, args, needles):
     r = cli(*args, "-o", str(tmp_path / "out"), "-q")

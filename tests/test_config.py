@@ -87,3 +87,16 @@ def test_flat_and_dict_round_trip():
     assert cfg.store_uri.startswith("sqlite:///") and cfg.store_uri.endswith("mlflow.db")
     assert set(PAPER_FINETUNE) <= set(cfg.finetune)
     assert isinstance(cfg.finetune["xnli"], TrainSettings)
+
+
+def test_equal_settings_hash_alike_and_unknown_task_keys_are_rejected():
+    from ablate.execute import plan_keys
+    from ablate.recipes import load
+
+    a = resolve(None, None, {"task": "mnli"})
+    b = resolve(None, None, parse_assignments(["task=mnli", "finetune.xnli.epochs=2"]))  # restates the default
+    assert plan_keys(load("stilts").plan(a), 1) == plan_keys(load("stilts").plan(b), 1)
+    with pytest.raises(AblateError, match="Unknown task in 'finetune' settings .* 'xnl'. Did you mean 'xnli'"):
+        resolve(None, None, parse_assignments(["finetune.xnl.epochs=1"]))
+    with pytest.raises(AblateError, match="eval_batch_size"):
+        resolve(None, None, {"eval_batch_size": 0})

@@ -49,7 +49,7 @@ def test_translated_rows_keep_the_hub_schema_and_labels(mt_store):
     src = [json.loads(line) for line in (Path(__file__).parent.parent / "ablate/fixtures/data/nyu-mll__glue/mnli/train.jsonl").read_text().splitlines()]
     by_idx = {r["idx"]: r for r in src}
     for lang in ("de", "sw"):
-        rows = [json.loads(line) for line in (d / "data" / lang / "0.jsonl").read_text().splitlines()]
+        rows = [json.loads(line) for line in (d / "data" / lang / "0" / "train.jsonl").read_text().splitlines()]
         assert len(rows) == 32 and set(rows[0]) == {"premise", "hypothesis", "label", "idx"}
         assert all(r["label"] == by_idx[r["idx"]]["label"] for r in rows)
         assert all(r["premise"] != by_idx[r["idx"]]["premise"] for r in rows)

@@ -194,14 +194,14 @@ def _tagged(part: "datasets.Dataset", src: Source, n_sources: int) -> "datasets.
 
 
 def load_translated_train(spec: TaskSpec, root: Path, cfg: RunConfig, mix: str) -> "datasets.Dataset":
-    """Training data of a translate phase's output (`<root>/data/<lang>/<i>.jsonl`, i = training
+    """Training data of a translate phase's output (`<root>/data/<lang>/<i>/train.jsonl`, i = training
     source), plus the English original when `mix` is 'en+translated'."""
     import datasets
 
     parts = [load_task_split(spec, "train", cfg)] if mix == "en+translated" else []
     for lang_dir in sorted(p for p in (root / "data").iterdir() if p.is_dir()):
         for i, src in enumerate(spec.train):
-            path = lang_dir / f"{i}.jsonl"
+            path = lang_dir / str(i) / "train.jsonl"
             if path.is_file() and path.stat().st_size:
                 parts.append(_tagged(canonical(_read_file(str(path)), src, spec, lang_dir.name), src, len(spec.train)))
     if not parts:

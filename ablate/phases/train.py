@@ -164,7 +164,10 @@ def _relay(ctx: PhaseContext, bar):
     """Trainer callback: progress-bar ticks and one batched `ctx.log` call per Trainer log event."""
     from transformers import TrainerCallback
 
-    rename = {"loss": "train.loss", "learning_rate": "train.learning_rate", "grad_norm": "train.grad_norm"}
+    # Curves get their own names: the phase's `dev.<metric>` is the selected best, not the last
+    # evaluation (MLflow shows a metric's value at its highest step).
+    rename = {"loss": "curve.train.loss", "learning_rate": "curve.train.learning_rate",
+              "grad_norm": "curve.train.grad_norm"}
     timing = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
 
     class Relay(TrainerCallback):
@@ -175,7 +178,7 @@ def _relay(ctx: PhaseContext, bar):
             batch = {}
             for key, value in (logs or {}).items():
                 if key.startswith("eval_") and key not in timing:
-                    batch[f"dev.{key[5:]}"] = float(value)
+                    batch[f"curve.dev.{key[5:]}"] = float(value)
                 elif key in rename:
                     batch[rename[key]] = float(value)
             if batch:

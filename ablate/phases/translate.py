@@ -1,6 +1,7 @@
 """Translate phase: an intermediate task's English training data -> machine-translated copies.
 
-Writes `data/<lang>/<i>.jsonl` (+ `features.json`) in the exact Hub schema of training source i,
+Writes `data/<lang>/<i>/train.jsonl` (+ its `features.json`) in the exact Hub schema of training
+source i (ANLI+ has three schemas),
 so the intermediate phase loads it like any other split; `counts.json` (kept / dropped per
 language), `quality.json` (chrF / BLEU against human references, with sacrebleu signatures) and
 `card.md`, a data card generated from data_cards/translated_template.md.
@@ -36,8 +37,9 @@ def run_translate(ctx: PhaseContext) -> PhaseResult:
         from ablate.mt import tiny
 
         model = str(tiny.build(TINY_MT[model], cache_dir / "tiny"))
+    device = ctx.cfg.mt.get("device", "auto")
     settings = Settings(beam_size=mt["beam_size"], compute_type=mt["compute_type"],
-                        device=ctx.cfg.mt.get("device", "auto"))
+                        device=device if device != "auto" else ctx.cfg.device)  # --device applies too
     references, reference_name = _references(spec, ctx, langs, mt)
     counts: dict[str, dict] = {lang: {"kept": 0, "dropped": 0} for lang in langs}
     quality: dict[str, dict] = {}
@@ -53,9 +55,9 @@ def run_translate(ctx: PhaseContext) -> PhaseResult:
                 min_chrf=mt["min_chrf"] if i == 0 else None,
             )
             for lang, result in out.items():
-                target = ctx.out / "data" / lang
+                target = ctx.out / "data" / lang / str(i)
                 target.mkdir(parents=True, exist_ok=True)
-                _write_jsonl(target / f"{i}.jsonl", result.records)
+                _write_jsonl(target / "train.jsonl", result.records)
                 (target / "features.json").write_text(json.dumps(raw.features.to_dict()))
                 counts[lang]["kept"] += result.kept
                 counts[lang]["dropped"] += result.dropped

@@ -162,7 +162,7 @@ def test_trains_as_an_intermediate_task(task, tmp_path):
     result = run_intermediate(ctx)
     assert result.metrics["train.steps"] == 2 and 0 <= result.metrics["dev.accuracy"] <= 100
     assert (tmp_path / "encoder" / "config.json").is_file()
-    assert any("dev.accuracy" in m for m in logged)
+    assert any("curve.dev.accuracy" in m for m in logged)  # the selection curve, step by step
 
 
 def test_stilts_hellaswag_to_panx_end_to_end(tmp_path):
