@@ -15,6 +15,7 @@ import numpy as np
 
 from ablate.metrics import classification as accuracy
 from ablate.metrics.classification import MacroF1
+from ablate.tasks.features import with_labels, without_labels
 from ablate.tasks.spec import TaskSpec
 
 HEAD = "sequence_classification"
@@ -37,18 +38,12 @@ def _encode(ds, tokenizer, max_length: int) -> dict:
 
 def train_features(ds, tokenizer, max_length: int):
     """Canonical rows -> model inputs with `labels`; unpadded (the collator pads per batch)."""
-    from datasets import Dataset
-
-    enc = _encode(ds, tokenizer, max_length)
-    enc["labels"] = list(ds["label"])
-    return Dataset.from_dict(enc)
+    return with_labels(_encode(ds, tokenizer, max_length), ds)
 
 
 def eval_features(ds, tokenizer, max_length: int):
     """(features, meta): one feature per example here, so no bookkeeping is needed."""
-    from datasets import Dataset
-
-    return Dataset.from_dict(_encode(ds, tokenizer, max_length)), None
+    return without_labels(_encode(ds, tokenizer, max_length)), None
 
 
 def collator(tokenizer):

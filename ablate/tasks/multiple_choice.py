@@ -23,6 +23,7 @@ import numpy as np
 
 from ablate.errors import AblateError
 from ablate.metrics import classification as accuracy
+from ablate.tasks.features import with_labels, without_labels
 from ablate.tasks.spec import TaskSpec
 
 HEAD = "multiple_choice"
@@ -75,18 +76,12 @@ def _encode(ds, tokenizer, max_length: int) -> dict:
 
 def train_features(ds, tokenizer, max_length: int):
     """Canonical rows -> {input_ids, attention_mask: (n_choices, len) per example, labels}; unpadded."""
-    from datasets import Dataset
-
-    enc = _encode(ds, tokenizer, max_length)
-    enc["labels"] = list(ds["label"])
-    return Dataset.from_dict(enc)
+    return with_labels(_encode(ds, tokenizer, max_length), ds)
 
 
 def eval_features(ds, tokenizer, max_length: int):
     """(features, meta): one feature (all choices) per example, so no bookkeeping is needed."""
-    from datasets import Dataset
-
-    return Dataset.from_dict(_encode(ds, tokenizer, max_length)), None
+    return without_labels(_encode(ds, tokenizer, max_length)), None
 
 
 class ChoiceCollator:
