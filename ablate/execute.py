@@ -92,9 +92,8 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
             "git_commit": code["commit"], "git_dirty": code["dirty"],
         }
         label = plan.recipe if task == "none" else f"{plan.recipe}:{task}"  # the arm, as `compare` names it
-        parent = tracker.start(f"{label} seed={seed}", parent_tags)
-        run = SeedRun(seed, parent)
-        try:
+        with tracker.run(f"{label} seed={seed}", parent_tags) as parent:
+            run = SeedRun(seed, parent)
             tracker.params(parent, _params(cfg, plan))
             tracker.json_artifact(parent, "config.json", cfg.to_dict())
             tracker.json_artifact(parent, "environment.json", env)
@@ -111,13 +110,6 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
             run.metrics.update(xtreme.summarize(run.metrics))
             tracker.metrics(parent, run.metrics)
             tracker.json_artifact(parent, "phases.json", run.phases)
-        except KeyboardInterrupt:
-            tracker.end(parent, "KILLED")
-            raise
-        except BaseException:
-            tracker.end(parent, "FAILED")
-            raise
-        tracker.end(parent, "FINISHED")
         runs.append(run)
     return runs
 
@@ -130,8 +122,7 @@ def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, str], cfg: R
             "cached": "yes" if cached else "no", "seed": seed, "recipe_task": phase.task}
     if phase.kind in ("finetune", "evaluate"):
         tags["target_task"] = phase.task
-    child = tracker.start(phase.name, tags, parent=parent)
-    try:
+    with tracker.run(phase.name, tags, parent=parent) as child:
         if cached:
             progress.print(f"  [dim]{phase.name}: reusing {phase.kind}/{key}[/]")
             result = PhaseResult.from_dict(store.result(phase.kind, key))
@@ -150,13 +141,6 @@ def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, str], cfg: R
         tracker.artifacts(child, store.path(phase.kind, key), result.artifacts)
         tracker.json_artifact(child, "phase.json", {"phase": phase.name, "key": key, "settings": phase.settings,
                                                     "inputs": {n: keys[n] for n in phase.inputs}, "info": result.info})
-    except KeyboardInterrupt:
-        tracker.end(child, "KILLED")
-        raise
-    except BaseException:
-        tracker.end(child, "FAILED")
-        raise
-    tracker.end(child, "FINISHED")
     return result, {"key": key, "cached": cached, "run_id": child, "kind": phase.kind,
                     "dir": str(store.path(phase.kind, key))}
 

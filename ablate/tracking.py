@@ -11,7 +11,8 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,21 @@ class Tracker:
 
     def end(self, run_id: str, status: str = "FINISHED") -> None:
         self.client.set_terminated(run_id, status=status)
+
+    @contextmanager
+    def run(self, name: str, tags: Mapping[str, str], parent: str | None = None) -> Iterator[str]:
+        """Start a run and end it with the status it earned: FINISHED, FAILED on an error,
+        KILLED on Ctrl-C (the checklist counts failed and killed runs)."""
+        run_id = self.start(name, tags, parent)
+        try:
+            yield run_id
+        except KeyboardInterrupt:
+            self.end(run_id, "KILLED")
+            raise
+        except BaseException:
+            self.end(run_id, "FAILED")
+            raise
+        self.end(run_id, "FINISHED")
 
     def params(self, run_id: str, params: Mapping[str, Any]) -> None:
         from mlflow.entities import Param

@@ -162,20 +162,15 @@ def log(c: dict, uri: str, experiment: str, files: dict[str, Path]) -> str:
 
     tracker = Tracker(uri, experiment)
     status = Counter(r["status"] for r in c["claims"])
-    run_id = tracker.start("checklist", {"kind": "report", "report": "checklist", "arms": ",".join(c["arms"]),
+    with tracker.run("checklist", {"kind": "report", "report": "checklist", "arms": ",".join(c["arms"]),
                                          "B": c["B"], "seed": c["seed"],
-                                         "source_run_ids": ",".join(c["source_run_ids"])[:5000]})
-    try:
+                                         "source_run_ids": ",".join(c["source_run_ids"])[:5000]}) as run_id:
         tracker.params(run_id, {"B": c["B"], "seed": c["seed"], "alpha": c["alpha"], "arms": ",".join(c["arms"])})
         tracker.metrics(run_id, {f"claims.{k.replace(' ', '_')}": v for k, v in status.items()})
         c["report_run_id"] = run_id
         files["md"].write_text(markdown(c), encoding="utf-8")
         files["json"].write_text(json.dumps(compare._clean(c), indent=2, default=str), encoding="utf-8")
         tracker.artifacts(run_id, files["md"].parent, [files["md"].name, files["json"].name])
-    except BaseException:
-        tracker.end(run_id, "FAILED")
-        raise
-    tracker.end(run_id, "FINISHED")
     return run_id
 
 

@@ -281,8 +281,7 @@ def log(c: Comparison, uri: str, experiment: str, out: Path, files: dict[str, Pa
             "libraries": ",".join(f"{k}={v}" for k, v in c.provenance["libraries"].items())}
     if regenerated_from:
         tags["regenerated_from"] = regenerated_from
-    run_id = tracker.start(f"compare {' vs '.join(c.labels[1:])} vs {c.labels[0]}", tags)
-    try:
+    with tracker.run(f"compare {' vs '.join(c.labels[1:])} vs {c.labels[0]}", tags) as run_id:
         tracker.params(run_id, {**c.request.params(), "B": c.n_replicates})
         metrics = {}
         for m in c.lines(level="overall"):
@@ -294,10 +293,6 @@ def log(c: Comparison, uri: str, experiment: str, out: Path, files: dict[str, Pa
         files["report.json"].write_text(json.dumps(c.to_json(), indent=2), encoding="utf-8")
         tracker.json_artifact(run_id, "provenance.json", {**c.provenance, "request": asdict(c.request)})
         tracker.artifacts(run_id, out, [p.name for p in files.values()])
-    except BaseException:
-        tracker.end(run_id, "FAILED")
-        raise
-    tracker.end(run_id, "FINISHED")
     return run_id
 
 
