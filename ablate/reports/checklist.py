@@ -116,14 +116,14 @@ def _outcome(m, scope: str) -> cl.Outcome:
 
 
 def _best_per_task(c, alpha: float) -> cl.Outcome:
-    """Mean over tasks of the best arm's task Δ (chosen post hoc by Δ̂: optimistic), same replicates."""
-    from ablate.stats import summarize
+    """Mean over tasks of the best arm's task Δ (chosen post hoc by Δ̂: optimistic), default test."""
+    from ablate.reports.significance import mean_of_tasks
 
     best = {t: max(c.lines(level="task", task=t), key=lambda m: m.delta) for t in c.targets}
-    reps = np.mean([c.numbers.task_replicates[(m.treatment, t)] for t, m in best.items()], axis=0)
-    res = summarize(float(np.mean([m.delta for m in best.values()])), reps, 1 - alpha)
+    res = mean_of_tasks(c.numbers, [(m.treatment, t) for t, m in best.items()], alpha)
     arms = ",".join(sorted({m.treatment for m in best.values()}))
-    return cl.Outcome(arms, c.labels[0], "best per task", res.delta, res.low, res.high, res.p)
+    p = float(res.p) if np.isfinite(res.p) else None
+    return cl.Outcome(arms, c.labels[0], "best per task", float(res.delta), float(res.low), float(res.high), p)
 
 
 def markdown(c: dict) -> str:

@@ -84,7 +84,7 @@ class Outcome:
     delta: float
     low: float
     high: float
-    p: float
+    p: float | None
     p_holm: float | None = None
 
 
@@ -93,13 +93,16 @@ def judge(claim: Claim, outcomes: list[Outcome], alpha: float) -> tuple[str, str
     if not outcomes:
         return NOT_ENOUGH, "no tracked runs of the arms this claim needs"
 
-    def sig(o: Outcome) -> bool:
-        return (o.p_holm if o.p_holm is not None else o.p) <= alpha
+    def sig(o: Outcome) -> bool:  # a refused test (p None: one seed per arm) is not significant
+        p = o.p_holm if o.p_holm is not None else o.p
+        return p is not None and p <= alpha
 
     wins = [o for o in outcomes if o.delta > 0 and sig(o)]
     if claim.rule in ("gain", "best_gain"):
         o = outcomes[0]
         ok = o.delta > 0 and sig(o)
+        if o.p is None:
+            return NOT_ENOUGH, f"Δ̂ = {o.delta:+.2f}; no test: one seed per arm leaves the seed variance unknown"
         return (REPRODUCED if ok else NOT_REPRODUCED,
                 f"Δ̂ = {o.delta:+.2f} [{o.low:+.2f}, {o.high:+.2f}], p = {o.p:.3g}"
                 + (f", Holm p = {o.p_holm:.3g}" if o.p_holm is not None else ""))

@@ -143,8 +143,8 @@ def _disagreement_warnings(numbers: sig.Numbers, s: sel_mod.Selection, alpha: fl
         levels[m.level] = levels.get(m.level, 0) + 1
     detail = ", ".join(f"{k} {v}" for k, v in levels.items())
     why = (f" With these seeds the seed-level exact test cannot go below p = {floor:.3g} > α, so it can never "
-           "confirm a crossed-bootstrap difference: add seeds." if floor > alpha else "")
-    return [f"The crossed bootstrap and the seed-level exact test disagree at α = {alpha} on {len(off)} of "
+           "confirm a difference found by the default test: add seeds." if floor > alpha else "")
+    return [f"The default (variance-components t) test and the seed-level exact test disagree at α = {alpha} on {len(off)} of "
             f"{len(numbers.lines)} lines ({detail}).{why}"]
 
 
@@ -203,7 +203,7 @@ def sign_lines(c: Comparison, s: sel_mod.Selection) -> None:
             {"recipe": arm.recipe, "task": arm.task, "targets": targets, "model": model, "data": data,
              "seeds": c.seeds[treatment], "select": "en-dev"},
             extra={"vs": _token(c.labels[0]), "lang": lang, "split": c.request.split,
-                   "test": "crossed-bootstrap", "units": units, "B": c.n_replicates, "rseed": c.request.seed,
+                   "test": "components-t", "units": units, "B": c.n_replicates, "rseed": c.request.seed,
                    "alpha": c.request.alpha, "paired": c.paired},
         ).format()
 
@@ -217,7 +217,7 @@ def sign_lines(c: Comparison, s: sel_mod.Selection) -> None:
             m.signature = build(m.treatment, c.targets, "all", _digest(fps))
     c.signature = Signature.build(
         {"targets": c.targets, "model": model, "data": _digest(fps), "select": "en-dev"},
-        extra={"arms": ",".join(_token(a) for a in c.labels), "split": c.request.split, "test": "crossed-bootstrap",
+        extra={"arms": ",".join(_token(a) for a in c.labels), "split": c.request.split, "test": "components-t",
                "B": c.n_replicates, "rseed": c.request.seed, "alpha": c.request.alpha, "paired": c.paired},
     ).format()
 

@@ -34,14 +34,33 @@ def share(x) -> str:
     return "—" if x is None else f"{100 * x:.0f} %"
 
 
-SUMMARY_HEADERS = ["level", "n", "S_A/S_B", "A mean ± SD", "B mean ± SD", "Δ̂", "95 % CI", "p", "p_Holm",
-                   "seed p (min)", "P(A>B) [CI]", "seed share", "k̂ of L"]
-CELL_HEADERS = ["lang", "n", "A mean ± SD", "B mean ± SD", "Δ̂", "95 % CI", "p", "p_Holm", "q_BH",
-                "seed p (min)", "P(A>B) [CI]", "seed share"]
+def ci_label(alpha: float) -> str:
+    """The interval's actual level, e.g. '95 % CI' at α = 0.05, '99 % CI' at α = 0.01."""
+    return f"{100 * (1 - alpha):g} % CI"
+
+
+def summary_headers(alpha: float) -> list[str]:
+    return ["level", "n", "S_A/S_B", "A mean ± SD", "B mean ± SD", "Δ̂ (direction)", ci_label(alpha), "p", "p_Holm",
+            "seed p (min)", "P(A>B) [CI]", "seed share", "k̂ of L"]
+
+
+def cell_headers(alpha: float) -> list[str]:
+    return ["lang", "n", "A mean ± SD", "B mean ± SD", "Δ̂ (direction)", ci_label(alpha), "p", "p_Holm", "q_BH",
+            "seed p (min)", "P(A>B) [CI]", "seed share"]
+
+
+def direction(m) -> str:
+    """Δ's sign in words: 'mt-translate − stilts = +1.56: mt-translate ahead'."""
+    ahead = m.treatment if m.delta > 0 else m.baseline if m.delta < 0 else None
+    return f"{m.treatment} − {m.baseline} = {m.delta:+.2f}: " + (f"{ahead} ahead" if ahead else "tied")
+
+
+def interval(m) -> str:
+    return "no test" if m.refused else f"[{m.low:+.2f}, {m.high:+.2f}]"
 
 
 def _common(m) -> list[str]:
-    return [delta(m.delta), f"[{m.low:+.2f}, {m.high:+.2f}]", fp(m.p), fp(m.p_holm)]
+    return [direction(m), interval(m), fp(m.p) if not m.refused else "refused", fp(m.p_holm)]
 
 
 def _seed(m) -> list[str]:
@@ -82,10 +101,10 @@ def document(c) -> list[Block]:
         rows = [summary_row(m, m.task) for m in c.lines(level="task", treatment=treatment)]
         rows.append(summary_row(top, f"**{c.overall}**"))
         doc += [("h", 2, f"{treatment} vs {base}"),
-                ("p", f"{c.overall}: Δ̂ = {top.delta:+.2f} points [{top.low:+.2f}, {top.high:+.2f}], "
+                ("p", f"{c.overall}: {direction(top)} points, {ci_label(c.request.alpha)} {interval(top)}, "
                       f"p = {fp(top.p)}, Holm (F1) p = {fp(top.p_holm)}; {treatment} > {base} significantly on "
-                      f"{top.wins} of {top.of} tasks."),
-                ("table", SUMMARY_HEADERS, rows),
+                      f"{top.wins} of {top.of} tasks." + (f" No p at this level: {top.refused}." if top.refused else "")),
+                ("table", summary_headers(c.request.alpha), rows),
                 ("details", "Signatures of these lines",
                  [f"{m.task}: {m.signature}" for m in c.lines(level="task", treatment=treatment)]
                  + [f"{c.overall}: {top.signature}"])]
@@ -93,12 +112,13 @@ def document(c) -> list[Block]:
             task_line = c.lines(level="task", treatment=treatment, task=t)[0]
             cells = c.lines(level="cell", treatment=treatment, task=t)
             doc += [("h", 3, f"{t}: {treatment} vs {base}"),
-                    ("p", f"Δ̂ = {task_line.delta:+.2f} [{task_line.low:+.2f}, {task_line.high:+.2f}], "
+                    ("p", f"{direction(task_line)}, {ci_label(c.request.alpha)} {interval(task_line)}, "
                           f"p = {fp(task_line.p)}, Holm (F2) p = {fp(task_line.p_holm)}; A > B on "
                           f"k̂ = {task_line.wins} of {task_line.of} languages (F3, Holm). "
-                          f"Resampling units: {'parallel ids shared across languages' if c.numbers.parallel[t] else 'examples, per language'}."),
+                          f"Test-set sampling units: {'parallel ids shared across languages' if c.numbers.parallel[t] else 'examples, per language'}."
+                          + (f" No p at this level: {task_line.refused}." if task_line.refused else "")),
                     ("code", task_line.signature),
-                    ("table", CELL_HEADERS, [cell_row(m) for m in cells]),
+                    ("table", cell_headers(c.request.alpha), [cell_row(m) for m in cells]),
                     ("details", "Signatures of these lines", [f"{m.lang}: {m.signature}" for m in cells])]
     doc += [("h", 2, "Methods"), ("p", c.methods), ("h", 2, "Provenance"), ("list", _provenance_items(c))]
     return doc
@@ -229,7 +249,7 @@ def _forest(c) -> bytes:
                         color=f"C{j}", capsize=3, label=treatment if i == 0 else None)
     ax.axvline(0, color="grey", lw=0.8, ls="--")
     ax.set_yticks(range(len(rows)), [r if r != c.overall else r.upper() for r in reversed(rows)])
-    ax.set_xlabel(f"Δ vs {c.labels[0]} (points, {100 * (1 - c.request.alpha):.0f} % crossed-bootstrap CI)")
+    ax.set_xlabel(f"Δ vs {c.labels[0]} (points, {ci_label(c.request.alpha)}, variance-components t)")
     ax.legend(loc="best", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
@@ -248,7 +268,9 @@ def _heatmap(c) -> bytes:
         for m in c.lines(level="cell", treatment=tr, task=t):
             i = langs.index(m.lang)
             grid[i, j] = m.delta
-            marks[i][j] = "**" if m.p_holm <= c.request.alpha else "*" if m.q_bh <= c.request.alpha else ""
+            alpha = c.request.alpha
+            marks[i][j] = ("**" if m.p_holm is not None and m.p_holm <= alpha
+                           else "*" if m.q_bh is not None and m.q_bh <= alpha else "")
     lim = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1.0
     lim = lim if lim > 0 else 1.0
     fig, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.28 * len(langs) + 1.5))
@@ -273,7 +295,7 @@ TERMINAL_HEADERS = ["level", "S", "A", "B", "Δ̂ [CI]", "p", "Holm", "seed p", 
 
 def _terminal_row(m, name: str) -> list[str]:
     return [name, f"{m.s_a}/{m.s_b}", f"{m.mean_a:.2f}", f"{m.mean_b:.2f}",
-            f"{m.delta:+.2f} [{m.low:+.2f}, {m.high:+.2f}]", fp(m.p), fp(m.p_holm), fp(m.seed_p),
+            f"{m.delta:+.2f} {interval(m)}", "refused" if m.refused else fp(m.p), fp(m.p_holm), fp(m.seed_p),
             "—" if m.p_improve is None else f"{m.p_improve:.2f}", "—" if m.wins is None else f"{m.wins}/{m.of}"]
 
 
@@ -282,7 +304,7 @@ def terminal(c, console) -> None:
     from rich.table import Table
 
     for treatment in c.labels[1:]:
-        table = Table(title=f"{treatment} vs {c.labels[0]}  (points; B={c.n_replicates:,}, seed {c.request.seed})")
+        table = Table(title=f"{treatment} vs {c.labels[0]}  (points; {ci_label(c.request.alpha)}; seed {c.request.seed})")
         for h in TERMINAL_HEADERS:
             table.add_column(h, justify="left" if h == "level" else "right")
         for m in c.lines(level="task", treatment=treatment):
@@ -290,6 +312,7 @@ def terminal(c, console) -> None:
         top = c.lines(level="overall", treatment=treatment)[0]
         table.add_row(*[f"[bold]{x}[/]" for x in _terminal_row(top, c.overall)])
         console.print(table)
+        console.print(direction(top) + (f" (no p: {top.refused})" if top.refused else ""), highlight=False)
         console.print(f"[dim]{top.signature}[/]", highlight=False)
     for w in c.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -16,7 +16,7 @@ import numpy as np
 from ablate.errors import AblateError, did_you_mean
 from ablate.metric_names import metric_key
 from ablate.records import Arm, Cell, RunRecord, Store
-from ablate.reports.significance import STAT_COLUMNS, TaskData, points
+from ablate.reports.significance import MIN_CALIBRATED_SEEDS, STAT_COLUMNS, TaskData, points
 from ablate.tasks import TARGET_GROUPS, expand_targets, get_task
 
 MIN_SEEDS = 5  # below this the seed-level test cannot reach p < 0.05 (2/2^5 = 0.0625)
@@ -169,12 +169,14 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
             warnings.append(f"Arm '{label}': {len(bad)} run(s) not finished ("
                             + ", ".join(f"seed {r.seed} {r.status.lower()}" for r in bad) + "); they are not used.")
         used = {r.run_id: r for by_seed in chosen[label].values() for r in by_seed.values()}
+        warnings += _duplicates(label, rs, chosen[label])
         dirty = sorted({r.seed for r in used.values() if r.tags.get("git_dirty") != "no"})
         if dirty:
             warnings.append(f"Arm '{label}': seed(s) {_join(dirty)} ran from uncommitted (dirty) or unknown code.")
         if len(arm_seeds[label]) < MIN_SEEDS:
             warnings.append(f"Arm '{label}' has {len(arm_seeds[label])} seed(s) (< {MIN_SEEDS}): the seed-level "
-                            "test is coarse and the crossed bootstrap's calibration depends on the seed/test noise ratio.")
+                            "test is coarse and the default test's seed variance rests on few degrees of freedom (wide intervals)"
+                            + (", so the overall level gets no p." if len(arm_seeds[label]) < MIN_CALIBRATED_SEEDS else "."))
     return Selection(list(arms), runs, chosen, wanted, languages, arm_seeds, paired, split, model, policies, warnings)
 
 
@@ -298,6 +300,19 @@ def _settings_drift(chosen: dict[str, dict[str, dict[int, RunRecord]]]) -> list[
                     + ", ".join(f"{k}={ref.get(k)!r} vs {across.get(k)!r}" for k in diff[:6])
                     + ". Compare runs made with the same model, data and target settings (e.g. --model).")
     return problems
+
+
+def _duplicates(label: str, runs: list[RunRecord], chosen: dict[str, dict[int, RunRecord]]) -> list[str]:
+    """One warning per (seed, target) with several finished parent runs: the newest finished one
+    is used (a rerun supersedes the run it repeats); the others are named so nothing is silent."""
+    out = []
+    for t, per_seed in chosen.items():
+        for seed, used in per_seed.items():
+            others = [r for r in runs if r.finished and r.seed == seed and t in r.targets and r.run_id != used.run_id]
+            if others:
+                out.append(f"Arm '{label}', seed {seed}, '{t}': {len(others) + 1} finished runs; used the newest "
+                           f"finished, {used.run_id}, and ignored " + ", ".join(r.run_id for r in others) + ".")
+    return out
 
 
 def _join(xs) -> str:

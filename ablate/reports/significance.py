@@ -6,12 +6,13 @@ of each example. Output: `Line`s — one per (pair, task, language) cell, per (p
 pair at the overall (XTREME) level — each with Δ̂, CI, p, adjusted p, seed-level tests, P(A>B) and
 the variance shares.
 
-Draws (STATISTICS.md): one seed draw for the whole report (a parent run per seed covers every
-task, so the seed resampling is shared across tasks and languages, and across arms when the arms
-share their seed list); example weights once per task over parallel ids for parallel test sets,
-else once per language — shared by every arm and seed. Each draw's entropy is derived from the
-report seed and the task/language *names*, so adding a task leaves the other tasks' numbers alone.
-Task level = mean over languages of the same replicates, overall = mean over tasks.
+The default test (`ablate.stats.components`): variance components of the crossed seed × example
+design with a Welch–Satterthwaite t reference, at every level. The seed part comes from the
+per-seed scores of the level itself (a seed's fine-tuned model serves all of a task's languages,
+so its effect is shared), the example part from the per-example differences (over parallel ids
+for translated test sets). Task level = mean over languages, overall = mean over tasks. The only
+randomness left is the seed resampling of the P(A>B) interval and Monte-Carlo permutation tests,
+seeded from the report seed and the task/language *names* (adding a task leaves the rest alone).
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ablate import stats as st
+from ablate.stats import components as vc
 from ablate.errors import AblateError
 
 METRICS = {"accuracy": st.ACCURACY, "em_f1": st.SPAN_QA, "f1": st.F1_COUNTS}
 STAT_COLUMNS = {"accuracy": ("correct", "n"), "em_f1": ("em", "f1", "n"), "f1": ("tp", "n_pred", "n_gold")}
 SCALE = 100.0  # report in points, as the paper and XTREME do
+MIN_CALIBRATED_SEEDS = 4  # below this the averaged level's p is refused (docs/statistics.md)
+METHOD = vc.METHOD
 
 
 def points(metric: str):
@@ -72,7 +76,7 @@ class Line:
     delta: float
     low: float
     high: float
-    p: float
+    p: float | None  # None where the test is refused (`refused` says why)
     p_holm: float | None = None
     q_bh: float | None = None
     seed_test: str = ""
@@ -90,6 +94,8 @@ class Line:
     wins: int | None = None  # k̂: significant (Holm) wins among the lower level's members
     of: int | None = None  # L: how many members
     signature: str = ""
+    df: float | None = None  # t degrees of freedom (Welch–Satterthwaite)
+    refused: str | None = None  # why this level has no p
 
     @property
     def key(self) -> tuple:
@@ -105,7 +111,7 @@ class Numbers:
     paired: bool
     parallel: dict[str, bool]
     n_units: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> lang|"*" -> units
-    task_replicates: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)  # (arm, task) -> Δ^b (B,)
+    task_moments: dict[tuple[str, str], vc.Moments] = field(default_factory=dict, repr=False)  # (arm, task)
 
 
 def entropy(seed: int, *names: str) -> np.random.SeedSequence:
@@ -126,76 +132,80 @@ def is_parallel(parallel_ids: dict[str, np.ndarray]) -> bool:
     return False
 
 
-@dataclass
-class _Level:
-    """Per arm: weighted per-seed replicate scores ``(B, S_a)`` and unweighted ``(1, S_a)``."""
-
-    weighted: list[np.ndarray]
-    full: list[np.ndarray]
-    n: int | None = None
-
-    @staticmethod
-    def mean(levels: Sequence["_Level"]) -> "_Level":
-        arms = range(len(levels[0].weighted))
-        ns = [lv.n for lv in levels]
-        return _Level([np.mean([lv.weighted[a] for lv in levels], axis=0) for a in arms],
-                      [np.mean([lv.full[a] for lv in levels], axis=0) for a in arms],
-                      None if None in ns else int(sum(ns)))
+# Per-example numerator and denominator of each ratio metric (score = Σa / Σb), for linearising.
+RATIO_PARTS = {
+    "accuracy": lambda u: (u[..., 0], u[..., 1]),
+    "em_f1": lambda u: ((u[..., 0] + u[..., 1]) / 2.0, u[..., 2]),
+    "f1": lambda u: (2.0 * u[..., 0], u[..., 1] + u[..., 2]),
+}
 
 
-def task_levels(data: TaskData, n_replicates: int, seed: int, workers: int = 1) -> tuple[dict[str, _Level], dict]:
-    """Per language, the weighted and unweighted per-seed scores of every arm (one matrix pass)."""
-    g = points(data.metric)
+def per_example_scores(stats: np.ndarray, metric: str) -> np.ndarray:
+    """Linearised per-example scores in points: ``(S, n, k) -> (S, n)``, each seed's row mean = its score."""
+    a, b = RATIO_PARTS[metric](np.asarray(stats, dtype=np.float64))
+    return SCALE * vc.linearise(a, b)
+
+
+def task_moments(data: TaskData, arm: int, paired: bool) -> tuple[dict[str, vc.Moments], vc.Moments, dict]:
+    """Arm ``arm`` vs arm 0 on one task: per-language cell moments, the task's moments (over
+    parallel ids for a translated test set) and what the sampling units were."""
     langs = data.languages
+    scores = {lang: (per_example_scores(data.stats[lang][arm], data.metric),
+                     per_example_scores(data.stats[lang][0], data.metric)) for lang in langs}
+    cells = {lang: vc.cell_moments(*scores[lang], paired) for lang in langs}
     parallel = data.parallel_ids is not None and is_parallel(data.parallel_ids)
-    out: dict[str, _Level] = {}
     if parallel:
-        units = {u: i for i, u in enumerate(dict.fromkeys(x for lang in langs for x in data.parallel_ids[lang].tolist()))}
-        weights = st.draw_example_weights(np.random.default_rng(entropy(seed, "weights", data.task)), n_replicates, len(units))
-        clusters = [np.array([units[x] for x in data.parallel_ids[lang].tolist()], dtype=np.intp) for lang in langs]
-        per_lang = st.shared_weight_replicates([(data.stats[lang], c) for lang, c in zip(langs, clusters)], g,
-                                               weights, workers)
-        info = {"*": len(units)}
-        for lang, weighted in zip(langs, per_lang):
-            out[lang] = _Level(weighted, st.seed_score_replicates(data.stats[lang], g), data.stats[lang][0].shape[1])
+        ids = dict.fromkeys(x for lang in langs for x in data.parallel_ids[lang].tolist())
+        index = {u: i for i, u in enumerate(ids)}
+        units = {lang: np.array([index[x] for x in data.parallel_ids[lang].tolist()], dtype=np.intp) for lang in langs}
+        task = vc.parallel_moments([(*scores[lang], units[lang]) for lang in langs], len(index), paired)
+        info = {"*": len(index)}
     else:
-        info = {}
-        for lang in langs:
-            n = data.stats[lang][0].shape[1]
-            weights = st.draw_example_weights(np.random.default_rng(entropy(seed, "weights", data.task, lang)),
-                                              n_replicates, n)
-            weighted = st.seed_score_replicates(data.stats[lang], g, weights, workers=workers)
-            out[lang] = _Level(weighted, st.seed_score_replicates(data.stats[lang], g), n)
-            info[lang] = n
-    return out, {"parallel": parallel, "units": info}
+        task = vc.mean_moments(list(cells.values()))
+        info = {lang: data.stats[lang][0].shape[1] for lang in langs}
+    return cells, task, {"parallel": parallel, "units": info}
 
 
 def _finite(x) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def compare_level(level: _Level, a: int, draws: Sequence[np.ndarray], paired: bool, alpha: float,
-                  rng: np.random.Generator) -> tuple[dict, np.ndarray]:
-    """Δ = arm a − arm 0 at one level: Line fields (crossed bootstrap, seed-level tests, variance
-    shares) and the ``(B,)`` replicates Δ^b."""
-    wa, wb, fa, fb = level.weighted[a], level.weighted[0], level.full[a], level.full[0]
-    reps = st.arm_replicates(wa, draws[a]) - st.arm_replicates(wb, draws[0])
-    res = st.summarize(float(fa.mean() - fb.mean()), reps, 1.0 - alpha)
-    sa, sb = fa[0], fb[0]
+def refusal(m: vc.Moments, level: str) -> str | None:
+    """Why the default test gives no p at this level, or None (see docs/statistics.md)."""
+    s = min(m.seeds_a.shape[-1], m.seeds_b.shape[-1])
+    if s < 2:
+        return "one seed per arm: the seed variance cannot be estimated, so no test covers it"
+    if s < MIN_CALIBRATED_SEEDS and level == "overall":
+        return (f"{s} seeds per arm: at the averaged level the seed part of the variance has {s - 1} degrees of "
+                "freedom and the t reference was liberal in simulation (A/A up to 10 % at α = 0.05)")
+    return None
+
+
+def compare_level(m: vc.Moments, level: str, n: int | None, paired: bool, alpha: float, n_resamples: int,
+                  rng: np.random.Generator) -> dict:
+    """Δ = arm − baseline at one level: Line fields (default test, seed-level tests, P(A>B), variance parts)."""
+    res = vc.components_test(m, alpha)
+    why = refusal(m, level)
+    sa, sb = m.seeds_a, m.seeds_b
     sum_a, sum_b = st.seed_summary(sa), st.seed_summary(sb)
     perm = st.permutation_test(sa, sb, paired=paired, rng=rng)
-    poi = st.probability_of_improvement(sa, sb, rng)
+    poi = st.probability_of_improvement(sa, sb, rng, n_resamples, 1.0 - alpha, paired=paired)
     welch = None
     if sa.size > 1 and sb.size > 1 and (np.ptp(sa) > 0 or np.ptp(sb) > 0):
         welch = st.welch_t(sa, sb).p
-    vd = st.variance_decomposition((wa, wb), (fa, fb), (draws[a], draws[0]))
-    return reps, dict(
-        n=level.n, s_a=int(sa.size), s_b=int(sb.size), mean_a=sum_a.mean, sd_a=_finite(sum_a.sd),
-        mean_b=sum_b.mean, sd_b=_finite(sum_b.sd), delta=res.delta, low=res.low, high=res.high, p=res.p,
+    v_seed, v_ex = _finite(res.var_seeds), _finite(res.var_examples)
+    total = None if v_seed is None or v_ex is None else v_seed + v_ex
+    share = None if not total else v_seed / total
+    delta = float(res.delta)
+    return dict(
+        n=n, s_a=int(sa.size), s_b=int(sb.size), mean_a=sum_a.mean, sd_a=_finite(sum_a.sd),
+        mean_b=sum_b.mean, sd_b=_finite(sum_b.sd), delta=delta,
+        low=delta if why else float(res.low), high=delta if why else float(res.high),
+        p=None if why else float(res.p), df=None if why else _finite(float(res.df)), refused=why,
         seed_test="sign-flip" if paired else "label-permutation", seed_p=perm.p, seed_min_p=perm.min_p,
         welch_p=_finite(welch), p_improve=poi.p, p_improve_low=poi.low, p_improve_high=poi.high,
-        var_seeds=_finite(vd.seeds), var_examples=_finite(vd.examples), var_both=_finite(vd.both),
-        seed_share=_finite(vd.seed_share), example_share=_finite(vd.example_share),
+        var_seeds=v_seed, var_examples=v_ex, var_both=total,
+        seed_share=share, example_share=None if share is None else 1.0 - share,
     )
 
 
@@ -204,36 +214,43 @@ def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int,
     """All lines for arms ``labels`` (labels[0] = baseline) over ``tasks``; families adjusted.
 
     Every task must hold every arm with the same seeds per arm (the caller's guard rails).
+    ``n_replicates`` resamples the seeds for the P(A>B) interval (the default test is analytic);
+    ``workers`` is accepted for API stability — the computation is a few array reductions.
     """
     if len(labels) < 2:
         raise AblateError(f"A comparison needs a baseline and at least one other arm; got {list(labels)}.")
     if not tasks:
         raise AblateError("Nothing to compare: no target task is shared by every arm.")
-    sizes = [u.shape[0] for u in next(iter(tasks[0].stats.values()))]
-    draws = st.draw_seed_indices(np.random.default_rng(entropy(seed, "seeds")), n_replicates, sizes, paired)
     lines: list[Line] = []
-    parallel, units, task_level, task_reps = {}, {}, {}, {}
-    for data in tasks:
-        cells, info = task_levels(data, n_replicates, seed, workers)
-        parallel[data.task], units[data.task] = info["parallel"], info["units"]
-        task_level[data.task] = _Level.mean(list(cells.values()))
-        for a in range(1, len(labels)):
-            for lang, level in cells.items():
+    parallel, units, moments = {}, {}, {}
+    for a in range(1, len(labels)):
+        per_task = []
+        for data in tasks:
+            cells, task, info = task_moments(data, a, paired)
+            parallel[data.task], units[data.task] = info["parallel"], info["units"]
+            for lang, m in cells.items():
                 rng = np.random.default_rng(entropy(seed, "seed-level", labels[a], data.task, lang))
                 lines.append(Line("cell", labels[a], labels[0], data.task, lang, "F3",
-                                  **compare_level(level, a, draws, paired, alpha, rng)[1]))
+                                  **compare_level(m, "cell", data.stats[lang][0].shape[1], paired, alpha,
+                                                  n_replicates, rng)))
             rng = np.random.default_rng(entropy(seed, "seed-level", labels[a], data.task))
-            reps, fields = compare_level(task_level[data.task], a, draws, paired, alpha, rng)
-            task_reps[(labels[a], data.task)] = reps
-            lines.append(Line("task", labels[a], labels[0], data.task, None, "F2", **fields))
-        del cells
-    top = _Level.mean(list(task_level.values()))
-    for a in range(1, len(labels)):
+            n_task = sum(data.stats[lang][0].shape[1] for lang in data.languages)
+            lines.append(Line("task", labels[a], labels[0], data.task, None, "F2",
+                              **compare_level(task, "task", n_task, paired, alpha, n_replicates, rng)))
+            moments[(labels[a], data.task)] = task
+            per_task.append(task)
         rng = np.random.default_rng(entropy(seed, "seed-level", labels[a], overall))
         lines.append(Line("overall", labels[a], labels[0], overall, None, "F1",
-                          **compare_level(top, a, draws, paired, alpha, rng)[1]))
+                          **compare_level(vc.mean_moments(per_task), "overall", None, paired, alpha,
+                                          n_replicates, rng)))
     adjust(lines, alpha)
-    return Numbers(lines, n_replicates, paired, parallel, units, task_reps)
+    return Numbers(lines, n_replicates, paired, parallel, units, moments)
+
+
+def mean_of_tasks(numbers: Numbers, picks: Sequence[tuple[str, str]], alpha: float) -> vc.ComponentsResult:
+    """The default test of the mean of task-level Δs ``[(treatment, task), ...]`` (e.g. the best
+    arm per task, chosen post hoc — optimistic); tasks have independent test sets."""
+    return vc.components_test(vc.mean_moments([numbers.task_moments[k] for k in picks]), alpha)
 
 
 def families(lines: Sequence[Line]) -> dict[tuple, list[Line]]:
@@ -257,9 +274,12 @@ def family_size(n_pairs: int, n_tasks: int, max_languages: int) -> int:
 
 
 def adjust(lines: Sequence[Line], alpha: float) -> None:
-    """Holm within every family, BH q-values within F3, and k̂ of L at the task and overall levels."""
-    fams = families(lines)
+    """Holm within every family, BH q-values within F3, and k̂ of L at the task and overall levels.
+    Lines without a p (refused) are left out of their family."""
+    fams = {k: [m for m in v if m.p is not None] for k, v in families(lines).items()}
     for key, members in fams.items():
+        if not members:
+            continue
         p = np.array([m.p for m in members])
         for m, ph in zip(members, st.holm(p)):
             m.p_holm = float(ph)
@@ -268,7 +288,7 @@ def adjust(lines: Sequence[Line], alpha: float) -> None:
                 m.q_bh = float(q)
     for line in lines:
         if line.level == "task":
-            below = fams[("F3", line.treatment, line.task)]
+            below = fams.get(("F3", line.treatment, line.task), [])
         elif line.level == "overall":
             below = fams.get(("F2", line.treatment), [])
         else:
@@ -280,7 +300,7 @@ def adjust(lines: Sequence[Line], alpha: float) -> None:
 
 def disagreements(lines: Sequence[Line], alpha: float) -> list[Line]:
     """Lines where the crossed bootstrap and the seed-level exact test disagree at ``alpha``."""
-    return [m for m in lines if m.seed_p is not None and (m.p <= alpha) != (m.seed_p <= alpha)]
+    return [m for m in lines if m.seed_p is not None and m.p is not None and (m.p <= alpha) != (m.seed_p <= alpha)]
 
 
 def min_seed_p(n_seeds: Sequence[int], paired: bool) -> float:

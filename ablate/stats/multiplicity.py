@@ -80,3 +80,15 @@ def resolve_replicates(requested: int, family_size: int, alpha: float = 0.05) ->
         )
     needed = math.ceil(10 * family_size / alpha - 1e-9)
     return (needed, True) if needed > requested else (int(requested), False)
+
+
+def holm_batch(p: np.ndarray) -> np.ndarray:
+    """Holm along the last axis of ``(..., m)`` p-values (simulations test many families at once)."""
+    p = np.asarray(p, dtype=np.float64)
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1, kind="stable")
+    ranked = np.take_along_axis(p, order, axis=-1) * (m - np.arange(m))
+    adjusted = np.minimum(np.maximum.accumulate(ranked, axis=-1), 1.0)
+    out = np.empty_like(adjusted)
+    np.put_along_axis(out, order, adjusted, axis=-1)
+    return out

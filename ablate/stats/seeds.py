@@ -164,14 +164,25 @@ def probability_of_improvement(
     rng: np.random.Generator | int,
     n_resamples: int = 2_000,
     level: float = 0.95,
+    paired: bool = False,
 ) -> ProbabilityOfImprovement:
-    """P(A > B) = Mann–Whitney U / (S_A·S_B), ties counted ½, with a percentile bootstrap CI.
+    """P(A > B) over seeds, ties counted ½, with a percentile bootstrap CI.
 
-    a ``(S_A,)``, b ``(S_B,)``. The CI resamples seeds with replacement within each arm
-    (stratified, as rliable does), ``n_resamples`` times from ``rng``.
+    a ``(S_A,)``, b ``(S_B,)``. paired=False: Mann–Whitney U / (S_A·S_B), every seed of A against
+    every seed of B; the CI resamples seeds within each arm (stratified, as rliable does).
+    paired=True (seed j of both arms shares its randomness, as Δ pairs them): the share of seeds
+    with a[j] > b[j]; the CI resamples seed pairs — identical arms give 0.5 [0.5, 0.5].
     """
     a, b = _scores(a, "a"), _scores(b, "b")
     gen = np.random.default_rng(rng)
+    tail = (1.0 - level) / 2.0
+    if paired:
+        if a.size != b.size:
+            raise AblateError(f"Paired seeds need equal numbers of seeds, got {a.size} and {b.size}.")
+        wins = (a > b) + 0.5 * (a == b)
+        boot = wins[gen.integers(0, a.size, size=(n_resamples, a.size))].mean(axis=1)
+        low, high = np.quantile(boot, [tail, 1.0 - tail])
+        return ProbabilityOfImprovement(float(wins.mean()), float(low), float(high))
 
     def prob(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # (..., S_A), (..., S_B) -> (...)
         diff = x[..., :, None] - y[..., None, :]
@@ -179,7 +190,6 @@ def probability_of_improvement(
 
     ra = a[gen.integers(0, a.size, size=(n_resamples, a.size))]
     rb = b[gen.integers(0, b.size, size=(n_resamples, b.size))]
-    tail = (1.0 - level) / 2.0
     low, high = np.quantile(prob(ra, rb), [tail, 1.0 - tail])
     return ProbabilityOfImprovement(float(prob(a, b)), float(low), float(high))
 
