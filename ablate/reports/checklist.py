@@ -48,7 +48,8 @@ def evaluate_claims(store: Store, labels: list[str], model, n_replicates: int, s
         outcomes, notes, signature = _outcomes(store, claim, labels, model, n_replicates, seed, alpha)
         rows.append({"claim": claim, "outcomes": outcomes, "notes": notes, "signature": signature})
     # One family for the headline (average-gain) claims: Holm over those that could be measured.
-    headline = [r for r in rows if r["claim"].rule in ("gain", "best_gain") and r["outcomes"]]
+    headline = [r for r in rows if r["claim"].rule in ("gain", "best_gain") and r["outcomes"]
+                and r["outcomes"][0].p is not None]  # refused (too few seeds): no p to adjust
     if headline:
         from ablate.stats import holm
 
@@ -120,9 +121,9 @@ def _best_per_task(c, alpha: float) -> cl.Outcome:
     from ablate.reports.significance import mean_of_tasks
 
     best = {t: max(c.lines(level="task", task=t), key=lambda m: m.delta) for t in c.targets}
-    res = mean_of_tasks(c.numbers, [(m.treatment, t) for t, m in best.items()], alpha)
+    res, refused = mean_of_tasks(c.numbers, [(m.treatment, t) for t, m in best.items()], alpha)
     arms = ",".join(sorted({m.treatment for m in best.values()}))
-    p = float(res.p) if np.isfinite(res.p) else None
+    p = None if refused or not np.isfinite(res.p) else float(res.p)
     return cl.Outcome(arms, c.labels[0], "best per task", float(res.delta), float(res.low), float(res.high), p)
 
 
@@ -136,7 +137,8 @@ def markdown(c: dict) -> str:
         m = r["measured"]
         paper = "—" if r["paper_figure"] is None else f"+{r['paper_figure']}"
         meas = "—" if m is None else f"{m['delta']:+.2f} [{m['low']:+.2f}, {m['high']:+.2f}]"
-        p = "—" if m is None else f"{m['p']:.3g}" + (f" ({m['p_holm']:.3g})" if m["p_holm"] is not None else "")
+        p = ("—" if m is None or m["p"] is None else f"{m['p']:.3g}"
+             + (f" ({m['p_holm']:.3g})" if m["p_holm"] is not None else ""))
         lines.append(f"| {r['claim']} | {paper} | {meas} | {p} | **{r['status']}** | {r['reason']} ({r['split']}) |")
     lines += ["", "## (b) Filled from the tracked runs", ""]
     for item in c["auto"]:

@@ -102,7 +102,7 @@ def judge(claim: Claim, outcomes: list[Outcome], alpha: float) -> tuple[str, str
         o = outcomes[0]
         ok = o.delta > 0 and sig(o)
         if o.p is None:
-            return NOT_ENOUGH, f"Δ̂ = {o.delta:+.2f}; no test: one seed per arm leaves the seed variance unknown"
+            return NOT_ENOUGH, f"Δ̂ = {o.delta:+.2f}; no p: too few seeds per arm for a calibrated test at this level (add seeds)"
         return (REPRODUCED if ok else NOT_REPRODUCED,
                 f"Δ̂ = {o.delta:+.2f} [{o.low:+.2f}, {o.high:+.2f}], p = {o.p:.3g}"
                 + (f", Holm p = {o.p_holm:.3g}" if o.p_holm is not None else ""))

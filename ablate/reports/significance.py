@@ -247,10 +247,13 @@ def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int,
     return Numbers(lines, n_replicates, paired, parallel, units, moments)
 
 
-def mean_of_tasks(numbers: Numbers, picks: Sequence[tuple[str, str]], alpha: float) -> vc.ComponentsResult:
+def mean_of_tasks(numbers: Numbers, picks: Sequence[tuple[str, str]], alpha: float
+                  ) -> tuple[vc.ComponentsResult, str | None]:
     """The default test of the mean of task-level Δs ``[(treatment, task), ...]`` (e.g. the best
-    arm per task, chosen post hoc — optimistic); tasks have independent test sets."""
-    return vc.components_test(vc.mean_moments([numbers.task_moments[k] for k in picks]), alpha)
+    arm per task, chosen post hoc — optimistic; tasks have independent test sets), and why its p
+    is refused (as for the overall level), or None."""
+    m = vc.mean_moments([numbers.task_moments[k] for k in picks])
+    return vc.components_test(m, alpha), refusal(m, "overall")
 
 
 def families(lines: Sequence[Line]) -> dict[tuple, list[Line]]:
