@@ -335,6 +335,7 @@ def _register_report_commands() -> None:
 
     app.command("compare")(commands.compare_cmd)
     app.command("checklist")(commands.checklist_cmd)
+    app.command("power")(commands.power_cmd)
 
 
 _register_report_commands()

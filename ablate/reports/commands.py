@@ -1,9 +1,10 @@
-"""`ablate compare` and `ablate checklist`: thin Typer commands over ablate.reports.
+"""`ablate compare`, `ablate checklist` and `ablate power`: thin Typer commands over ablate.reports.
 
     ablate compare --baseline baseline --treatment stilts:mnli --output-dir ablate-runs --out report/
     ablate compare --arms baseline,stilts:mnli,stilts-mlm:mnli --targets xtreme --out report/
     ablate compare --from-report RUN_ID --output-dir ablate-runs
     ablate checklist --experiment ablate --output-dir ablate-runs --out checklist.md
+    ablate power --baseline baseline --treatment stilts:mnli --delta 1.6
 """
 
 from __future__ import annotations
@@ -107,3 +108,69 @@ def checklist_cmd(
     checklist.terminal(result, console)
     console.print(f"Checklist: {files['md']} (and {files['json'].name})"
                   + (f"; MLflow report run {result['report_run_id']}" if result.get("report_run_id") else ""))
+
+
+def power_cmd(
+    baseline: Annotated[Optional[str], typer.Option("--baseline", help="Pilot baseline arm (default: baseline).")] = None,
+    treatment: Annotated[Optional[str], typer.Option("--treatment", help="Pilot arm compared with the baseline.")] = None,
+    targets: Annotated[Optional[str], typer.Option("--targets", help="Target tasks (default: every task both arms evaluated).")] = None,
+    seeds: Annotated[str, typer.Option("--seeds-per-arm", help="Seeds per arm to plan for, comma-separated.")] = "3,5,10,20",
+    delta: Annotated[Optional[float], typer.Option("--delta", help="Effect (points) to detect: prints the seeds per arm it needs.")] = None,
+    power: Annotated[float, typer.Option("--power", help="Target power.")] = 0.8,
+    seed_sd: Annotated[Optional[float], typer.Option("--seed-sd", help="Stated instead of pilot runs: SD (points) of one seed's difference between arms.")] = None,
+    example_se: Annotated[Optional[float], typer.Option("--example-se", help="With --seed-sd: test-set standard error (points) of Δ.")] = None,
+    per_language: Annotated[bool, typer.Option("--per-language", help="Also plan every language cell.")] = False,
+    experiment: ExpOpt = None, output_dir: OutDirOpt = None, tracking_uri: UriOpt = None, model: ModelOpt = None,
+    alpha: AlphaOpt = 0.05,
+) -> None:
+    """Plan a study: minimum detectable effect per seeds per arm, and seeds needed for --delta.
+
+    Example: ablate power --baseline baseline --treatment stilts:mnli --delta 1.6
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from ablate.errors import AblateError
+    from ablate.reports import power as pw
+
+    try:
+        plan_seeds = sorted({int(s) for s in seeds.split(",") if s.strip()})
+    except ValueError:
+        raise AblateError(f"--seeds-per-arm must be comma-separated integers, got '{seeds}'.") from None
+    if not plan_seeds or min(plan_seeds) < 2:
+        raise AblateError(f"--seeds-per-arm needs integers ≥ 2 (one seed cannot estimate seed variance), got '{seeds}'.")
+    if not 0 < alpha < 1 or not 0 < power < 1:
+        raise AblateError(f"--alpha and --power must be in (0, 1), got {alpha} and {power}.")
+    if seed_sd is not None:
+        if seed_sd < 0 or (example_se or 0) < 0:
+            raise AblateError("--seed-sd and --example-se must be ≥ 0.")
+        levels = [("stated", "stated", pw.Components(seed_sd**2, (example_se or 0.0) ** 2))]
+        source = f"stated components: seed SD {seed_sd}, test-set SE {example_se or 0}"
+    else:
+        from ablate.reports import compare
+        from ablate.reports.selection import parse_arms
+
+        labels = [a.label for a in parse_arms(baseline, treatment, None)]
+        store = _store(experiment, output_dir, tracking_uri)
+        c = compare.run(store, compare.Request(labels, targets, model, n_replicates=200))
+        levels = pw.store_levels(c.numbers, labels[1], per_language)
+        source = (f"pilot runs {labels[1]} vs {labels[0]} ({', '.join(f'{k}: {len(v)} seeds' for k, v in c.seeds.items())}); "
+                  f"ranges: {100 * pw.UNCERTAINTY:g} % interval of the pilot seed variance")
+    rows = pw.plan(levels, plan_seeds, delta, alpha, power)
+    table = Table(title=f"Minimum detectable Δ (points) at α = {alpha}, power {power}")
+    for h in ["level", "name", "seed SD", "test SE", *(f"S = {s}" for s in plan_seeds)] + ([f"S for {delta:+g}"] if delta is not None else []):
+        table.add_column(h, justify="left" if h in ("level", "name") else "right")
+
+    def seeds_text(n):
+        return "never (test set too small)" if n is None else str(n)
+
+    for r in rows:
+        cells = [f"{est:.2f} [{lo:.2f}, {hi:.2f}]" for est, lo, hi in r.mde.values()]
+        if r.needed is not None:
+            est, lo, hi = r.needed
+            cells.append(f"{seeds_text(est)} [{seeds_text(lo)}, {seeds_text(hi)}]")
+        table.add_row(r.level, r.name, f"{r.components.seed ** 0.5:.2f}", f"{r.components.examples ** 0.5:.2f}", *cells)
+    console = Console()
+    console.print(table)
+    console.print(f"From {source}. Seed SD: one seed's paired difference; test SE: the test-set part of Δ's "
+                  "standard error (more seeds do not shrink it).", highlight=False)

@@ -112,6 +112,7 @@ class Numbers:
     parallel: dict[str, bool]
     n_units: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> lang|"*" -> units
     task_moments: dict[tuple[str, str], vc.Moments] = field(default_factory=dict, repr=False)  # (arm, task)
+    moments: dict[tuple, vc.Moments] = field(default_factory=dict, repr=False)  # (arm, task|None, lang|None)
 
 
 def entropy(seed: int, *names: str) -> np.random.SeedSequence:
@@ -222,13 +223,14 @@ def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int,
     if not tasks:
         raise AblateError("Nothing to compare: no target task is shared by every arm.")
     lines: list[Line] = []
-    parallel, units, moments = {}, {}, {}
+    parallel, units, moments, every = {}, {}, {}, {}
     for a in range(1, len(labels)):
         per_task = []
         for data in tasks:
             cells, task, info = task_moments(data, a, paired)
             parallel[data.task], units[data.task] = info["parallel"], info["units"]
             for lang, m in cells.items():
+                every[(labels[a], data.task, lang)] = m
                 rng = np.random.default_rng(entropy(seed, "seed-level", labels[a], data.task, lang))
                 lines.append(Line("cell", labels[a], labels[0], data.task, lang, "F3",
                                   **compare_level(m, "cell", data.stats[lang][0].shape[1], paired, alpha,
@@ -237,14 +239,14 @@ def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int,
             n_task = sum(data.stats[lang][0].shape[1] for lang in data.languages)
             lines.append(Line("task", labels[a], labels[0], data.task, None, "F2",
                               **compare_level(task, "task", n_task, paired, alpha, n_replicates, rng)))
-            moments[(labels[a], data.task)] = task
+            moments[(labels[a], data.task)] = every[(labels[a], data.task, None)] = task
             per_task.append(task)
         rng = np.random.default_rng(entropy(seed, "seed-level", labels[a], overall))
+        every[(labels[a], None, None)] = top = vc.mean_moments(per_task)
         lines.append(Line("overall", labels[a], labels[0], overall, None, "F1",
-                          **compare_level(vc.mean_moments(per_task), "overall", None, paired, alpha,
-                                          n_replicates, rng)))
+                          **compare_level(top, "overall", None, paired, alpha, n_replicates, rng)))
     adjust(lines, alpha)
-    return Numbers(lines, n_replicates, paired, parallel, units, moments)
+    return Numbers(lines, n_replicates, paired, parallel, units, moments, every)
 
 
 def mean_of_tasks(numbers: Numbers, picks: Sequence[tuple[str, str]], alpha: float
