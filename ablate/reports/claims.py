@@ -122,6 +122,10 @@ def judge(claim: Claim, outcomes: list[Outcome], alpha: float) -> tuple[str, str
         what = "arms" if claim.rule == "no_gain" else "comparisons"
         if wins:
             return NOT_REPRODUCED, f"significantly better in {len(wins)} of {len(outcomes)} {what}"
+        untested = [o for o in outcomes if o.p is None]
+        if untested:
+            return NOT_ENOUGH, (f"no p for {len(untested)} of {len(outcomes)} {what}: too few seeds per arm for a "
+                                "calibrated test at this level (add seeds)")
         wide = [o for o in outcomes if o.high >= NULL_MARGIN]
         if wide:
             o = max(wide, key=lambda o: o.high)

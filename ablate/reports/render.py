@@ -102,8 +102,9 @@ def document(c) -> list[Block]:
         rows.append(summary_row(top, f"**{c.overall}**"))
         doc += [("h", 2, f"{treatment} vs {base}"),
                 ("p", f"{c.overall}: {direction(top)} points, {ci_label(c.request.alpha)} {interval(top)}, "
-                      f"p = {fp(top.p)}, Holm (F1) p = {fp(top.p_holm)}; {treatment} > {base} significantly on "
-                      f"{top.wins} of {top.of} tasks." + (f" No p at this level: {top.refused}." if top.refused else "")),
+                      f"p = {fp(top.p)}, Holm (F1) p = {fp(top.p_holm)}"
+                      + (f"; {treatment} > {base} significantly on {top.wins} of {top.of} tasks." if top.wins is not None
+                         else ".") + (f" No p at this level: {top.refused}." if top.refused else "")),
                 ("table", summary_headers(c.request.alpha), rows),
                 ("details", "Signatures of these lines",
                  [f"{m.task}: {m.signature}" for m in c.lines(level="task", treatment=treatment)]
@@ -113,9 +114,10 @@ def document(c) -> list[Block]:
             cells = c.lines(level="cell", treatment=treatment, task=t)
             doc += [("h", 3, f"{t}: {treatment} vs {base}"),
                     ("p", f"{direction(task_line)}, {ci_label(c.request.alpha)} {interval(task_line)}, "
-                          f"p = {fp(task_line.p)}, Holm (F2) p = {fp(task_line.p_holm)}; A > B on "
-                          f"k̂ = {task_line.wins} of {task_line.of} languages (F3, Holm). "
-                          f"Test-set sampling units: {'parallel ids shared across languages' if c.numbers.parallel[t] else 'examples, per language'}."
+                          f"p = {fp(task_line.p)}, Holm (F2) p = {fp(task_line.p_holm)}"
+                          + (f"; A > B on k̂ = {task_line.wins} of {task_line.of} languages (F3, Holm). "
+                             if task_line.wins is not None else ". ")
+                          + f"Test-set sampling units: {'parallel ids shared across languages' if c.numbers.parallel[t] else 'examples, per language'}."
                           + (f" No p at this level: {task_line.refused}." if task_line.refused else "")),
                     ("code", task_line.signature),
                     ("table", cell_headers(c.request.alpha), [cell_row(m) for m in cells]),

@@ -43,18 +43,28 @@ def test_planned_power_matches_simulated_power_of_the_default_test(seeds, delta,
     assert abs(np.mean(p <= 0.05) - pw.planned_power(c, delta, seeds)) < 0.05
 
 
-def test_power_command_on_a_store_and_bad_input(synthetic_store):
-    import subprocess
-    import sys
+def _cli(*args):
+    import contextlib
+    import io
 
-    uri = synthetic_store[1]
-    res = subprocess.run([sys.executable, "-m", "ablate", "power", "--baseline", "baseline", "--treatment",
-                          "stilts:mnli", "--tracking-uri", uri, "--delta", "5", "--per-language"],
-                         capture_output=True, text=True, env={"COLUMNS": "200", **__import__("os").environ})
-    assert res.returncode == 0, res.stderr
-    for word in ("xnli", "tydiqa", "overall", "xnli/de", "pilot runs", "3 seeds"):
-        assert word in res.stdout, word
-    bad = subprocess.run([sys.executable, "-m", "ablate", "power", "--seed-sd", "2", "--seeds-per-arm", "1"],
-                         capture_output=True, text=True)
-    assert bad.returncode == 2 and "--seeds-per-arm needs integers ≥ 2" in bad.stderr + bad.stdout
-    assert "Traceback" not in bad.stderr
+    from ablate.cli import main
+
+    out = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            main(list(args))
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+    return code, out.getvalue()
+
+
+def test_power_command_on_a_store_and_bad_input(synthetic_store, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out = _cli("power", "--baseline", "baseline", "--treatment", "stilts:mnli", "--tracking-uri",
+                     synthetic_store[1], "--delta", "5", "--per-language")
+    assert code == 0, out
+    for word in ("xnli", "tydiqa", "overall", "xnli/de", "pilot runs", "3 seeds", "S for +5"):
+        assert word in out, word
+    code, out = _cli("power", "--seed-sd", "2", "--seeds-per-arm", "1")
+    assert code == 2 and "--seeds-per-arm needs integers ≥ 2" in out and "Traceback" not in out

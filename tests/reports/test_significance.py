@@ -10,7 +10,7 @@ from ablate.reports import claims as cl
 from ablate.reports import significance as sig
 
 
-def _task(name, metric, langs, n, effect, rng, parallel=True, seeds=(3, 3)):
+def _task(name, metric, langs, n, effect, rng, parallel=True, seeds=(4, 4)):
     stats, pids = {}, {}
     for lang in langs:
         arms = []
@@ -50,14 +50,12 @@ def test_properties_of_every_line(numbers):
     _, nb = numbers
     for m in nb.lines:
         assert m.low <= m.delta <= m.high
-        if m.p is None:  # 3 seeds: the averaged level's p is refused, and says why
-            assert m.level == "overall" and "3 seeds" in m.refused and m.low == m.high == m.delta
-            continue
-        assert 0 < m.p <= 1 and m.df >= 2
+        assert m.p is not None and m.refused is None
+        assert 0 < m.p <= 1 and m.df >= 3
         assert m.p_holm >= m.p - 1e-12
         if m.level == "cell":
             assert m.p <= m.q_bh + 1e-12 and m.q_bh <= m.p_holm + 1e-12
-        assert m.seed_min_p == pytest.approx(2 / 2**3)
+        assert m.seed_min_p == pytest.approx(2 / 2**4)
         assert 0 <= m.p_improve_low <= m.p_improve <= m.p_improve_high <= 1
 
 
@@ -154,6 +152,18 @@ def test_every_paper_claim_is_listed():
     ids = [c.id for c in cl.CLAIMS]
     assert len(ids) == len(set(ids)) == 10
     assert {c.figure for c in cl.CLAIMS if c.figure} == {8.2, 7.5, 7.0, 8.7, 5.4}
+
+
+def test_three_seeds_refuse_the_averaged_levels_and_k_hat():
+    rng = np.random.default_rng(5)
+    nb = sig.compute([_task("xnli", "accuracy", ("de", "en"), 60, 0.1, rng, seeds=(3, 3))], ["a", "b"], 500, 3,
+                     0.05, paired=True)
+    for m in nb.lines:
+        if m.level == "cell":
+            assert m.p is not None and m.refused is None
+        else:  # no p, no interval, no k̂ — and the reason is in the line
+            assert m.p is None and m.p_holm is None and m.wins is None and "3 seeds per arm" in m.refused
+            assert m.low == m.high == m.delta
 
 
 def test_unpaired_arms_with_different_seed_counts():
