@@ -42,9 +42,11 @@ def test_compare_and_checklist_on_smoke_runs(smoke, tmp_path):
     for task in ("xnli", "pawsx"):
         cells = [m["delta"] for m in lines if m["level"] == "cell" and m["task"] == task]
         t = next(m for m in lines if m["level"] == "task" and m["task"] == task)
-        assert t["delta"] == pytest.approx(np.mean(cells)) and t["of"] == len(cells)
+        assert t["delta"] == pytest.approx(np.mean(cells))
+        assert t["p"] is None and t["of"] is None and "2 seeds per arm" in t["refused"]  # too few seeds: refused
     for m in lines:
-        assert m["low"] <= m["delta"] <= m["high"] and m["p_holm"] >= m["p"] and m["seed_min_p"] == 0.5
+        assert m["low"] <= m["delta"] <= m["high"] and m["seed_min_p"] == 0.5
+        assert m["p"] is None or m["p_holm"] >= m["p"]
 
     store = Store(smoke.uri, "ablate")
     run_id = data["report_run_id"]
@@ -59,6 +61,7 @@ def test_compare_and_checklist_on_smoke_runs(smoke, tmp_path):
     assert len(checklist["claims"]) == 10
     assert all(r["status"] in ("reproduced", "not reproduced", "not enough runs") for r in checklist["claims"])
     statuses = {r["id"]: r["status"] for r in checklist["claims"]}
-    assert statuses["squad-gain"] == "not enough runs" and statuses["mnli-gain"] != "not enough runs"
+    # 2 seeds per arm: the average level has no calibrated test, so the headline claim waits for seeds.
+    assert statuses["squad-gain"] == "not enough runs" and statuses["mnli-gain"] == "not enough runs"
     md = (tmp_path / "checklist.md").read_text()
     assert "## (c) Open" in md and "ablate run baseline --targets xnli,pawsx --seeds 1,2 --preset smoke" in md
