@@ -248,10 +248,11 @@ def numbers_of(report_json: dict) -> list[dict]:
 
 def write(c: Comparison, out: Path) -> dict[str, Path]:
     """report.md, report.html, report.json and the figures under `out`."""
+    from ablate.reports import figures as figs
     from ablate.reports import render
 
     out.mkdir(parents=True, exist_ok=True)
-    figures = render.figures(c)
+    figures = figs.figures(c)
     files = {
         "report.json": out / "report.json",
         "report.md": out / "report.md",

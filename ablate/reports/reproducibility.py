@@ -48,9 +48,10 @@ def auto_items(store: Store, runs: dict[str, list], n_replicates: int, seed: int
     seeds = {a: sorted({r.seed for r in rs}) for a, rs in finished.items()}
     add("Seeds", "; ".join(f"{a}: {', '.join(map(str, s)) or 'none finished'}" for a, s in seeds.items()), seeds)
     add("Mean, variation and the test used",
-        f"Mean ± SD over fine-tuning seeds (ddof = 1); crossed seed × example paired bootstrap (B ≥ {n_replicates:,}, "
-        f"seed {seed}, parallel-id resampling for translated test sets) with Holm/BH within declared families, "
-        "and the seed-level exact permutation test beside it (`ablate compare`).")
+        "Mean ± SD over fine-tuning seeds (ddof = 1); variance-components t test (seed spread + test-set "
+        "variance over parallel ids for translated test sets, Welch–Satterthwaite df; no p at averaged levels "
+        f"with < 4 seeds per arm) with Holm/BH within declared families, P(A>B) from {n_replicates:,} seed "
+        f"resamples (seed {seed}) and the seed-level exact permutation test beside it (`ablate compare`).")
     metrics = {t: get_task(t).metric for t in targets}
     add("Metric definitions", "; ".join(f"{t}: {_METRIC_TEXT.get(m, m)}" for t, m in metrics.items())
         + ". Scores ×100; a task is the mean over its languages; XTREME is the mean of the nine task scores.", metrics)
