@@ -31,6 +31,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 from scipy import stats as sps  # noqa: E402
 
+from ablate.reports import power as pw  # noqa: E402
 from ablate.reports import significance as sig  # noqa: E402
 from ablate.stats import simulate as sm  # noqa: E402
 
@@ -109,6 +110,12 @@ def timing(args) -> None:
         if m.level == "overall":
             print(f"  {m.treatment} - baseline (XTREME) = {m.delta:+.2f} [{m.low:+.2f}, {m.high:+.2f}], "
                   f"p = {m.p:.3g}, seed share {m.seed_share:.0%}")
+    rows = pw.plan(pw.store_levels(numbers, labels[-1], False), [5, 10, 20], 0.6, 0.05, 0.8)
+    print(f"\n`ablate power` on this paper-scale study ({labels[-1]} vs baseline as the pilot): minimum "
+          "detectable Δ at α = 0.05, power 0.8 [80 % range], and seeds per arm for +0.6")
+    for r in rows:
+        mde = "  ".join(f"S={s}: {e:.2f} [{lo:.2f}, {hi:.2f}]" for s, (e, lo, hi) in r.mde.items())
+        print(f"  {r.name:<8} {mde}  needs {r.needed[0]} [{r.needed[1]}, {r.needed[2]}]")
     pick = np.random.default_rng(args.seed + 1).choice(len(cells), 8, replace=False)
     sizes = np.array([t.stats[lang][0].shape[1] for t, lang in cells], dtype=float)
     per = [loop_seconds_per_replicate(*cells[i], rng, args.loop_reps) for i in pick]

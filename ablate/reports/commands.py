@@ -165,7 +165,8 @@ def power_cmd(
         return "never (test set too small)" if n is None else str(n)
 
     for r in rows:
-        cells = [f"{est:.2f} [{lo:.2f}, {hi:.2f}]" for est, lo, hi in r.mde.values()]
+        cells = ["no p (too few seeds)" if est != est else f"{est:.2f} [{lo:.2f}, {hi:.2f}]"
+                 for est, lo, hi in r.mde.values()]
         if r.needed is not None:
             est, lo, hi = r.needed
             cells.append(f"{seeds_text(est)} [{seeds_text(lo)}, {seeds_text(hi)}]")

@@ -92,14 +92,16 @@ def detectable_effect(c: Components, seeds: int, alpha: float = 0.05, power: flo
     return float(optimize.brentq(lambda d: planned_power(c, d, seeds, alpha) - power, 0.0, 30 * se))  # df ≥ 1: MDE < (t_crit + t_power)·se < 30·se
 
 
-def seeds_needed(c: Components, delta: float, alpha: float = 0.05, power: float = 0.8) -> int | None:
+def seeds_needed(c: Components, delta: float, alpha: float = 0.05, power: float = 0.8,
+                 minimum: int = 2) -> int | None:
     """Seeds per arm the default test needs to detect ``delta`` with ``power`` at α; None when no
     number of seeds suffices (the test-set part alone is too large: buy a larger test set).
 
+    ``minimum``: the fewest seeds the report tests at this level (`minimum_seeds`).
     For the checklist: "needs ≈ seeds_needed(c, 1.6) seeds per arm to detect the paper's +1.6"."""
     if delta == 0 or planned_power(Components(0.0, c.examples, c.seed_df, c.units), delta, MAX_SEEDS, alpha) < power:
         return None
-    lo, hi = 2, 2
+    lo, hi = minimum, minimum
     while planned_power(c, delta, hi, alpha) < power:
         lo, hi = hi, hi * 2
         if hi > MAX_SEEDS:
@@ -119,15 +121,24 @@ class PlanRow:
     needed: tuple[int | None, int | None, int | None] | None  # for delta: (estimate, low, high)
 
 
+def minimum_seeds(level: str) -> int:
+    """Fewest seeds per arm with which the report gives a p at ``level`` (task and overall refuse
+    fewer than MIN_CALIBRATED_SEEDS, see significance.refusal)."""
+    from ablate.reports.significance import MIN_CALIBRATED_SEEDS
+
+    return MIN_CALIBRATED_SEEDS if level in ("task", "overall") else 2
+
+
 def plan(levels: list[tuple[str, str, Components]], seeds: list[int], delta: float | None, alpha: float,
          power: float) -> list[PlanRow]:
     """A PlanRow per (level, name, components); ranges follow σ_d²'s interval (see `Components.bounds`)."""
     rows = []
     for level, name, c in levels:
         low, high = c.bounds()
-        mde = {s: (detectable_effect(c, s, alpha, power), detectable_effect(low, s, alpha, power),
-                   detectable_effect(high, s, alpha, power)) for s in seeds}
-        needed = None if delta is None else tuple(seeds_needed(x, delta, alpha, power) for x in (c, low, high))
+        least = minimum_seeds(level)
+        mde = {s: tuple(detectable_effect(x, s, alpha, power) if s >= least else math.nan for x in (c, low, high))
+               for s in seeds}  # NaN: the report gives no p with this few seeds at this level
+        needed = None if delta is None else tuple(seeds_needed(x, delta, alpha, power, least) for x in (c, low, high))
         rows.append(PlanRow(level, name, c, mde, needed))
     return rows
 

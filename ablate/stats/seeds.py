@@ -1,4 +1,4 @@
-"""Seed-level tests, reported beside the crossed bootstrap: one corpus score per seed and arm.
+"""Seed-level tests, reported beside the default test: one corpus score per seed and arm.
 
 Inputs are per-seed corpus metrics, ``a: (S_A,)`` and ``b: (S_B,)`` (e.g. from
 `per_seed_scores`). With few seeds these tests are coarse by construction: the exact sign-flip

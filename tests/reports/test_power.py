@@ -14,6 +14,10 @@ def test_detectable_effect_has_the_target_power_and_seeds_needed_is_minimal():
         assert pw.planned_power(c, pw.detectable_effect(c, s), s) == pytest.approx(0.8, abs=1e-6)
     n = pw.seeds_needed(c, 2.0)
     assert pw.planned_power(c, 2.0, n) >= 0.8 > pw.planned_power(c, 2.0, n - 1)
+    # The report tests averaged levels only from 4 seeds on: the planner never answers fewer there.
+    easy = pw.Components(seed=0.01, examples=0.0)
+    assert pw.seeds_needed(easy, 5.0) == 2 and pw.plan([("task", "t", easy)], [3], 5.0, 0.05, 0.8)[0].needed[0] == 4
+    assert np.isnan(pw.plan([("overall", "o", easy)], [3], None, 0.05, 0.8)[0].mde[3][0])
     # The test-set part alone (SE 1) cannot detect +1: no number of seeds suffices.
     assert pw.seeds_needed(pw.Components(1.0, 1.0), 1.0) is None
 

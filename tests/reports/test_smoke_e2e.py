@@ -56,6 +56,10 @@ def test_compare_and_checklist_on_smoke_runs(smoke, tmp_path):
     assert _main("compare", "--from-report", run_id, "-o", str(smoke.output_dir), "--out", str(regen)) == 0
     assert compare.numbers_of(json.loads((regen / "report.json").read_text())) == compare.numbers_of(data)
 
+    # `ablate power` on the demo-like store: 2 pilot seeds per arm (1 degree of freedom) still plan.
+    assert _main("power", "--baseline", "baseline", "--treatment", "stilts:mnli", "-o", str(smoke.output_dir),
+                 "--delta", "1.6") == 0
+
     assert _main("checklist", "-o", str(smoke.output_dir), "--out", str(tmp_path / "checklist.md"), "-B", "1000") == 0
     checklist = json.loads((tmp_path / "checklist.json").read_text())
     assert len(checklist["claims"]) == 10
