@@ -18,7 +18,7 @@ ExpOpt = Annotated[Optional[str], typer.Option("--experiment", "-e", help="MLflo
 OutDirOpt = Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Where `ablate run` wrote (its mlflow.db is the default store).")]
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: sqlite inside --output-dir).")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Only runs of this model (tag `model`).")]
-ReplicatesOpt = Annotated[int, typer.Option("--replicates", "-B", help="Bootstrap replicates (raised automatically to 10·m/α).")]
+ReplicatesOpt = Annotated[int, typer.Option("--replicates", "-B", help="Seed resamples for the P(A>B) interval and Monte-Carlo permutation tests (raised automatically to 10·m/α).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the report's resampling (recorded).")]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="Significance level; intervals are (1 − α).")]
 NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Write the files only; do not log a report run to MLflow.")]
