@@ -100,7 +100,7 @@ def document(c) -> list[Block]:
         rows = [summary_row(m, m.task) for m in c.lines(level="task", treatment=treatment)]
         rows.append(summary_row(top, f"**{c.overall}**"))
         doc += [("h", 2, f"{treatment} vs {base}"),
-                ("p", f"{c.overall}: {direction(top)} points, {ci_label(c.request.alpha)} {interval(top)}, "
+                ("p", f"{c.overall} (points): {direction(top)}, {ci_label(c.request.alpha)} {interval(top)}, "
                       f"p = {fp(top.p)}, Holm (F1) p = {fp(top.p_holm)}"
                       + (f"; {treatment} > {base} significantly on {top.wins} of {top.of} tasks." if top.wins is not None
                          else ".") + (f" No p at this level: {top.refused}." if top.refused else "")),

@@ -176,7 +176,7 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
         if len(arm_seeds[label]) < MIN_SEEDS:
             warnings.append(f"Arm '{label}' has {len(arm_seeds[label])} seed(s) (< {MIN_SEEDS}): the seed-level "
                             "test is coarse and the default test's seed variance rests on few degrees of freedom (wide intervals)"
-                            + (", so the overall level gets no p." if len(arm_seeds[label]) < MIN_CALIBRATED_SEEDS else "."))
+                            + (", so the task and overall levels get no p." if len(arm_seeds[label]) < MIN_CALIBRATED_SEEDS else "."))
     return Selection(list(arms), runs, chosen, wanted, languages, arm_seeds, paired, split, model, policies, warnings)
 
 
