@@ -83,7 +83,7 @@ def _outcomes(store, claim: cl.Claim, labels, model, n_replicates, seed, alpha):
     def run(arms: list[str]):
         try:
             return compare.run(store, compare.Request(arms, targets, model, None, claim.split, n_replicates,
-                                                      seed, alpha), workers=1)
+                                                      seed, alpha))
         except AblateError as e:
             notes.append(f"{' vs '.join(reversed(arms))}: " + str(e).replace("\n  - ", " ").replace(":  ", ": "))
             return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,7 +98,7 @@ def family_declaration(c: Comparison) -> dict[str, str]:
     }
 
 
-def run(store: Store, request: Request, workers: int | None = None) -> Comparison:
+def run(store: Store, request: Request) -> Comparison:
     """Select, check, compute: a Comparison (no files written, nothing logged)."""
     from ablate.records import Arm
 
@@ -120,8 +119,7 @@ def run(store: Store, request: Request, workers: int | None = None) -> Compariso
         warnings.append(f"B = {request.n_replicates} is below the resolution rule B ≥ 10·m/α for the largest "
                         f"family (m = {m}, α = {request.alpha}); raised to B = {n_rep}.")
     overall = "xtreme" if set(s.targets) == set(TARGET_GROUPS["xtreme"]) else "average"
-    workers = workers or max(1, min(4, os.cpu_count() or 1))
-    numbers = sig.compute(tasks, s.labels, n_rep, request.seed, request.alpha, s.paired, overall, workers)
+    numbers = sig.compute(tasks, s.labels, n_rep, request.seed, request.alpha, s.paired, overall)
     warnings += _disagreement_warnings(numbers, s, request.alpha)
     comparison = Comparison(request, s.labels, s.targets, overall, {k: list(v) for k, v in s.seeds.items()},
                             s.paired, n_rep, raised, numbers, warnings, {}, "")

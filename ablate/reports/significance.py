@@ -212,12 +212,11 @@ def compare_level(m: vc.Moments, level: str, n: int | None, paired: bool, alpha:
 
 
 def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int, seed: int, alpha: float,
-            paired: bool, overall: str = "overall", workers: int = 1) -> Numbers:
+            paired: bool, overall: str = "overall") -> Numbers:
     """All lines for arms ``labels`` (labels[0] = baseline) over ``tasks``; families adjusted.
 
     Every task must hold every arm with the same seeds per arm (the caller's guard rails).
-    ``n_replicates`` resamples the seeds for the P(A>B) interval (the default test is analytic);
-    ``workers`` is accepted for API stability — the computation is a few array reductions.
+    ``n_replicates`` resamples the seeds for the P(A>B) interval (the default test is analytic).
     """
     if len(labels) < 2:
         raise AblateError(f"A comparison needs a baseline and at least one other arm; got {list(labels)}.")
