@@ -107,5 +107,7 @@ def test_aa_false_positive_rate_large_grid(seeds, regime):
     rates = sm.rejection_rates(sm.components_pvalues(sm.simulate(rng, sm.Design(seeds=seeds, tau=tau, gamma=gamma),
                                                                  sims), True))
     levels = {"cell": rates.cell} | ({"task": rates.task, "overall": rates.overall} if seeds >= 4 else {})
+    # Never liberal beyond 7 %; where test-set noise dominates the floor on the seed part makes the
+    # test somewhat conservative (2–4 %, docs/statistics.md), hence the lower bound of 2 %.
     for level, rate in levels.items():
-        assert 0.03 <= rate <= 0.07, (level, rate)
+        assert 0.02 <= rate <= 0.07, (level, rate)
