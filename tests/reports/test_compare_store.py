@@ -199,10 +199,10 @@ def test_checklist(synthetic_store, cli_module, tmp_path):
     assert res.code == 0, res.err
     data = json.loads((tmp_path / "checklist.json").read_text())
     md = (tmp_path / "checklist.md").read_text()
-    from ablate.reports.claims import CLAIMS
+    from ablate.reports.claims import CLAIMS, NOT_BUILT, STATUSES
 
     assert [r["id"] for r in data["claims"]] == [c.id for c in CLAIMS]
-    assert {r["status"] for r in data["claims"]} <= {"reproduced", "not reproduced", "not enough runs"}
+    assert {r["status"] for r in data["claims"]} <= set(STATUSES)
     for c in CLAIMS:
         assert c.text in md
     by_id = {r["id"]: r for r in data["claims"]}
@@ -210,6 +210,7 @@ def test_checklist(synthetic_store, cli_module, tmp_path):
     assert by_id["mnli-gain"]["measured"]["delta"] > 0 and by_id["mnli-gain"]["paper_figure"] == 7.5
     assert by_id["xnli-no-benefit"]["status"] == "not reproduced"  # the planted XNLI gain
     assert by_id["squad-gain"]["status"] == "not enough runs"
+    assert by_id["multitask-gain"]["status"] == by_id["beats-mlm"]["status"] == NOT_BUILT
     items = [i["item"] for i in data["auto"]]
     for needed in ("Number of runs (incl. failed)", "Seeds", "All hyperparameters", "Checkpoint selection rule",
                    "Dev score next to every test score", "Runtime per result and total compute", "Hardware",
