@@ -329,12 +329,13 @@ def ui_cmd(
 
 
 def _register_report_commands() -> None:
-    """`ablate compare` and `ablate checklist` live in ablate.reports.commands (imported lazily
+    """`ablate compare`, `ablate checklist` and `ablate rerun` live in ablate.reports.commands (imported lazily
     inside the commands, so listing and planning stay light)."""
     from ablate.reports import commands
 
     app.command("compare")(commands.compare_cmd)
     app.command("checklist")(commands.checklist_cmd)
+    app.command("rerun")(commands.rerun_cmd)
 
 
 _register_report_commands()

@@ -1,9 +1,10 @@
-"""`ablate compare` and `ablate checklist`: thin Typer commands over ablate.reports.
+"""`ablate compare`, `ablate checklist` and `ablate rerun`: thin Typer commands over ablate.reports.
 
     ablate compare --baseline baseline --treatment stilts:mnli --output-dir ablate-runs --out report/
     ablate compare --arms baseline,stilts:mnli,stilts-mlm:mnli --targets xtreme --out report/
     ablate compare --from-report RUN_ID --output-dir ablate-runs
     ablate checklist --experiment ablate --output-dir ablate-runs --out checklist.md
+    ablate rerun RUN_ID --output-dir ablate-runs
 """
 
 from __future__ import annotations
@@ -107,3 +108,30 @@ def checklist_cmd(
     checklist.terminal(result, console)
     console.print(f"Checklist: {files['md']} (and {files['json'].name})"
                   + (f"; MLflow report run {result['report_run_id']}" if result.get("report_run_id") else ""))
+
+
+def rerun_cmd(
+    run_id: Annotated[str, typer.Argument(help="MLflow run id of an `ablate run` parent run (see the checklist or the UI).")],
+    experiment: ExpOpt = None, output_dir: OutDirOpt = None, tracking_uri: UriOpt = None,
+    seeds: Annotated[Optional[str], typer.Option("--seeds", help="Run these seeds instead of the run's own seed.")] = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Only print the equivalent `ablate run` command.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run a tracked run again from the resolved config it logged (config.json): same recipe, task,
+    targets, model, preset, every setting and MT flag. Prints the equivalent `ablate run` command.
+
+    Example: ablate rerun 3f2a... --output-dir ablate-runs
+    """
+    from rich.console import Console
+
+    from ablate.cli import run_plan
+    from ablate.recipes import load
+    from ablate.reports.reproduce import run_command, run_config
+
+    console = Console()
+    store = _store(experiment, output_dir, tracking_uri)
+    cfg = run_config(store, run_id, seeds, output_dir=str(output_dir) if output_dir else None,
+                     tracking_uri=tracking_uri)
+    console.print(f"Equivalent command: {run_command(cfg)}", highlight=False, soft_wrap=True)
+    if not print_only:
+        run_plan(load(cfg.recipe).plan(cfg), cfg, quiet=quiet)

@@ -51,6 +51,7 @@ def write_arm(tracker, root: Path, recipe: str, task: str | None, seed: int, lev
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from ablate.config import resolve
     from ablate.tasks import get_task
 
     model = model or PAPER_MODEL
@@ -61,6 +62,9 @@ def write_arm(tracker, root: Path, recipe: str, task: str | None, seed: int, lev
     tracker.json_artifact(parent, "environment.json", {"python": "3.11", "platform": "Linux", "cpu_count": 2,
                                                       "packages": {"numpy": np.__version__}})
     tracker.params(parent, {"finetune.xnli.learning_rate": "1e-05", "model": model["model"], "preset": model["preset"]})
+    cfg = resolve(model["preset"], None, {"recipe": recipe, "task": task, "targets": ",".join(levels),
+                                          "model": model["model"], "seeds": str(seed)})
+    tracker.json_artifact(parent, "config.json", cfg.to_dict())
     if fail:
         tracker.end(parent, "FAILED")
         return parent

@@ -220,5 +220,9 @@ def test_checklist(synthetic_store, cli_module, tmp_path):
         assert needed in items
     runs_item = next(i for i in data["auto"] if i["item"] == "Number of runs (incl. failed)")
     assert runs_item["data"]["status"]["stilts:mnli"] == {"FINISHED": 3, "FAILED": 1}
-    assert "ablate run stilts --task mnli" in md and "- [ ] Licenses" in md
+    assert "ablate run stilts --task mnli --targets xnli,tydiqa --seeds 1,2,3 --preset paper" in md
+    assert "- [ ] Licenses" in md
+    commands = next(i for i in data["auto"] if i["item"] == "Commands to reproduce each number")["data"]
+    rerun = [c for c in commands if c.startswith("ablate rerun ")]
+    assert len(rerun) == 2 and all(f"--tracking-uri {uri}" in c for c in rerun)
     assert Store(uri, "ablate").run_info(data["report_run_id"])["tags"]["kind"] == "report"
