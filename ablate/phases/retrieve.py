@@ -2,7 +2,7 @@
 
 The encoder is the pretrained model (baseline) or phase 2's intermediate-trained encoder. A
 sentence vector is the mean over non-pad tokens (special tokens included) of hidden layer L
-(`hidden_states[L]`, index 0 = embeddings), L2-normalised; similarity is the cosine (PAPER.md,
+(`hidden_states[L]`, index 0 = embeddings), L2-normalised; similarity is the cosine (docs/paper.md,
 "Retrieval without training"). Per language it writes `predictions/<split>/<lang>.parquet`
 (id, parallel_id, gold, prediction, `u.<stat>`), and metrics from the summed statistics:
 

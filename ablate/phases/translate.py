@@ -108,7 +108,7 @@ def _write_jsonl(path, rows: list[dict]) -> None:
     tmp.replace(path)
 
 
-# In-domain human translations of English task text (DATASETS.md): XNLI validation for NLI-style
+# In-domain human translations of English task text (data_cards/xnli.md, xquad.md): XNLI validation for NLI-style
 # data, XQuAD for SQuAD-style data. Parallel by position (XNLI) or by id (XQuAD).
 REFERENCE_SETS = {"classification": "xnli", "span_qa": "xquad"}
 

@@ -43,7 +43,7 @@ NULL_MARGIN = 1.0
 @dataclass(frozen=True)
 class Claim:
     id: str
-    text: str  # as PAPER.md states it
+    text: str  # as docs/paper.md states it
     rule: str  # gain | most_gain | all_positive | no_gain | best_gain | not_beaten
     treatment: str  # arm label or pattern RECIPE:*
     baseline: str = "baseline"

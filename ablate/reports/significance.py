@@ -6,7 +6,7 @@ of each example. Output: `Line`s — one per (pair, task, language) cell, per (p
 pair at the overall (XTREME) level — each with Δ̂, CI, p, adjusted p, seed-level tests, P(A>B) and
 the variance shares.
 
-Draws (STATISTICS.md): one seed draw for the whole report (a parent run per seed covers every
+Draws (docs/statistics.md): one seed draw for the whole report (a parent run per seed covers every
 task, so the seed resampling is shared across tasks and languages, and across arms when the arms
 share their seed list); example weights once per task over parallel ids for parallel test sets,
 else once per language — shared by every arm and seed. Each draw's entropy is derived from the

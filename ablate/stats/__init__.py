@@ -1,4 +1,4 @@
-"""Pure-numpy statistics of the paired significance report (design: STATISTICS.md).
+"""Pure-numpy statistics of the paired significance report (design: docs/statistics.md).
 
 Per-example sufficient statistics ``(S seeds, n examples, k stats)`` per arm and cell go in;
 dataclasses and arrays come out. Every random function takes an explicit Generator.

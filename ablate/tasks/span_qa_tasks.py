@@ -1,4 +1,4 @@
-"""Span QA tasks (DATASETS.md): SQuAD v1.1/v2.0 (intermediate), XQuAD, MLQA, TyDiQA-GoldP (targets).
+"""Span QA tasks (cards in data_cards/): SQuAD v1.1/v2.0 (intermediate), XQuAD, MLQA, TyDiQA-GoldP (targets).
 
 Every source already has SQuAD's columns, so the canonical mapping is the identity. `SCRIPTS`
 names each task's official scoring script (read by ablate.tasks.span_qa): XTREME scores XQuAD

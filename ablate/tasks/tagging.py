@@ -14,7 +14,7 @@ entity cut off is missed (recall) and one cut in its middle leaves a shorter, wr
 UPOS and CCG "O" is no tag at all, so the word is always wrong. (Sentences longer than the
 window are rare at XTREME's 256 sub-tokens; a sliding window would recover them.)
 
-Metric (STATISTICS.md): per sentence `(tp, n_pred, n_gold)` of `seqeval.metrics.f1_score` on the
+Metric (docs/statistics.md): per sentence `(tp, n_pred, n_gold)` of `seqeval.metrics.f1_score` on the
 tag *strings* (ablate.metrics.seqeval_f1) — XTREME's metric for PAN-X and, on the raw UPOS
 strings, for UD-POS. A task whose `metric` is "accuracy" (CCG) is scored on tokens: every tag is
 passed to seqeval as a single-token chunk `S-<tag>`, so n_pred = n_gold = tokens and F1 =
