@@ -177,6 +177,8 @@ def terminal(c: dict, console) -> None:
     if c.get("smoke"):
         console.print(f"[bold yellow]SMOKE RUNS ({'; '.join(c['smoke'])}): this checklist exercises the machinery "
                       "and says nothing about the paper.[/]")
+    if c.get("bucc_goldonly"):
+        console.print(f"[yellow]BUCC: {c['bucc_goldonly']}[/]")
     table = Table(title="Claims (docs/paper.md)")
     for h in ("claim", "paper", "measured Δ̂ [CI]", "status", "splits"):
         table.add_column(h)
