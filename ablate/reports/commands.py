@@ -132,6 +132,10 @@ def rerun_cmd(
     store = _store(experiment, output_dir, tracking_uri)
     cfg = run_config(store, run_id, seeds, output_dir=str(output_dir) if output_dir else None,
                      tracking_uri=tracking_uri)
+    tags = store.run_info(run_id)["tags"]
     console.print(f"Equivalent command: {run_command(cfg)}", highlight=False, soft_wrap=True)
+    console.print(f"The run was logged at commit {tags.get('git_commit', 'unknown')[:12]}"
+                  + (" from uncommitted (dirty) code" if tags.get("git_dirty") not in (None, "no") else "")
+                  + ": check that commit out for the same code.", highlight=False)
     if not print_only:
         run_plan(load(cfg.recipe).plan(cfg), cfg, quiet=quiet)

@@ -49,8 +49,8 @@ def run_config(store, run_id: str, seeds: str | tuple[int, ...] | None = None, *
     try:
         d = json.loads(store.artifact(run_id, "config.json").read_text())
     except Exception as e:
-        raise AblateError(f"Run '{run_id}' has no readable config.json artifact (logged since ablate 0.1 by "
-                          "`ablate run`); reproduce it from its tags instead.") from e
+        raise AblateError(f"Run '{run_id}' has no readable config.json artifact (`ablate run` logs one with "
+                          "every parent run); reproduce it from its tags instead.") from e
     own = info["tags"].get("seed")
     return logged_config(d, seeds or ((int(own),) if own not in (None, "") else None), **location)
 
