@@ -19,6 +19,7 @@ from ablate.progress import Progress
 from ablate.provenance import code_version, environment
 from ablate.signature import Signature
 from ablate.store import PhaseStore, phase_key, write_json
+from ablate.tasks.tagging import SEQEVAL_VERSIONS
 from ablate.tracking import Tracker
 from ablate import xtreme
 
@@ -66,6 +67,8 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.data.bucc import has_local
 
         extra["bucc"] = "full" if has_local(cfg.data_dir) and cfg.data != "fixtures" else "goldonly"
+    if any(p.task in SEQEVAL_VERSIONS for p in plan.phases):  # UD-POS primary F1's chunking rules
+        extra["pos"] = "seqeval" + SEQEVAL_VERSIONS["udpos"][0]
     extra["cfg"] = config_hash(cfg)
     return extra
 

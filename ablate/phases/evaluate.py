@@ -87,7 +87,8 @@ def _summaries(task: str, split: str, per_lang: dict[str, np.ndarray], fmt, spec
             out[metric_key(task, lang, name, split)] = float(value)
             values[name].append(float(value))
     for name, vals in values.items():
-        out[metric_key(task, "avg", name, split)] = float(np.mean(vals))
+        if vals:  # a format's optional metrics (UD-POS's `_seqeval1`) are absent for other tasks
+            out[metric_key(task, "avg", name, split)] = float(np.mean(vals))
     return out
 
 
