@@ -5,6 +5,7 @@
     ablate plan stilts --task mnli --targets xnli,pawsx --seeds 1,2
     ablate run stilts --task mnli --targets xnli,pawsx --preset smoke --seeds 1,2
     ablate ui
+    ablate export xtreme --run RUN_ID --out xtreme-export/
 """
 
 from __future__ import annotations
@@ -342,6 +343,16 @@ def _register_report_commands() -> None:
 
 
 _register_report_commands()
+
+
+def _register_export_commands() -> None:
+    """`ablate export xtreme` lives in ablate.export.commands (its work is imported lazily)."""
+    from ablate.export.commands import export_app
+
+    app.add_typer(export_app, name="export")
+
+
+_register_export_commands()
 
 
 @app.callback()

@@ -58,3 +58,14 @@ def test_incomplete_tasks_give_no_headline_score():
     s = xtreme.summarize(metrics)
     assert "xtreme.xnli" not in s and "xtreme.pawsx" in s
     assert not set(xtreme.SCORES) & set(s)
+
+
+@pytest.mark.parametrize("targets,fragment", [("udpos", "pos:seqeval0.0.12"), ("panx", None)])
+def test_signature_names_the_udpos_seqeval_convention(targets, fragment):
+    from ablate.config import resolve
+    from ablate.execute import signature
+    from ablate.recipes import load
+
+    cfg = resolve("smoke", None, {"recipe": "baseline", "targets": targets})
+    text = signature(load("baseline").plan(cfg), cfg, 1).format()
+    assert (fragment in text) if fragment else "pos:" not in text
