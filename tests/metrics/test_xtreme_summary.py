@@ -69,3 +69,13 @@ def test_signature_names_the_udpos_seqeval_convention(targets, fragment):
     cfg = resolve("smoke", None, {"recipe": "baseline", "targets": targets})
     text = signature(load("baseline").plan(cfg), cfg, 1).format()
     assert (fragment in text) if fragment else "pos:" not in text
+
+
+def test_readers_find_a_task_under_its_gold_only_name():
+    from ablate.metric_names import logged_task, metric_task
+
+    assert metric_task("bucc2018", goldonly=True) == "bucc2018_goldonly"
+    assert metric_task("tatoeba", goldonly=True) == "tatoeba"  # only BUCC has a gold-only copy
+    assert logged_task("bucc2018", {"dev.bucc2018_goldonly.de.f1": 1.0}) == "bucc2018_goldonly"
+    assert logged_task("bucc2018", {"bucc2018.de.f1": 1.0}) == "bucc2018"
+    assert logged_task("xnli", {"xnli.de.accuracy": 1.0}) == "xnli"
