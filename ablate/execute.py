@@ -67,8 +67,9 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.data.bucc import has_local
 
         extra["bucc"] = "full" if has_local(cfg.data_dir) and cfg.data != "fixtures" else "goldonly"
-    if any(p.task in SEQEVAL_VERSIONS for p in plan.phases):  # UD-POS primary F1's chunking rules
-        extra["pos"] = "seqeval" + SEQEVAL_VERSIONS["udpos"][0]
+    tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
+    if tagged is not None:  # the seqeval version behind UD-POS's primary F1
+        extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
     extra["cfg"] = config_hash(cfg)
     return extra
 

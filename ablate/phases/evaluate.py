@@ -72,7 +72,7 @@ def run_evaluate(ctx: PhaseContext) -> PhaseResult:
     artifacts.append("fingerprints.json")
     tags = {f"data.{spec.name}.{split}": _combine(fp) for split, fp in fingerprints.items()}
     info = {"runtime_s": round(time.time() - started, 3), "languages": languages, "splits": splits,
-            "stat_names": list(fmt.stat_names(spec)), "metrics": list(fmt.METRICS)}
+            "stat_names": list(fmt.stat_names(spec)), "metrics": [m for m in fmt.METRICS if any(k.endswith(f".{m}") for k in metrics)]}
     return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, artifacts=artifacts, info=info)
 
 
