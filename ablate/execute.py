@@ -19,6 +19,7 @@ from ablate.progress import Progress
 from ablate.provenance import code_version, environment
 from ablate.signature import Signature
 from ablate.store import PhaseStore, phase_key, write_json
+from ablate.tasks.tagging import SEQEVAL_VERSIONS
 from ablate.tracking import Tracker
 from ablate import xtreme
 
@@ -66,6 +67,9 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.data.bucc import has_local
 
         extra["bucc"] = "full" if has_local(cfg.data_dir) and cfg.data != "fixtures" else "goldonly"
+    tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
+    if tagged is not None:  # the seqeval version behind UD-POS's primary F1
+        extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
     extra["cfg"] = config_hash(cfg)
     return extra
 
