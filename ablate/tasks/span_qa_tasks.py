@@ -58,7 +58,8 @@ _register(TaskSpec(
     # separate dev set to show next to it.
     evaluation={"test": _XQUAD},
     metric="em_f1", cards=("xquad", "squad"),
-    notes="XQuAD has a single split, evaluated as test; there is no target-language dev split.",
+    notes="XQuAD has a single split, evaluated as test; there is no target-language dev split. "
+          "Selection uses SQuAD v1.1 dev minus XQuAD's paragraphs.",
 ), SQUAD_V1)
 _register(TaskSpec(
     name="mlqa", title="MLQA", format="span_qa", role="target", languages=L.MLQA,
@@ -83,5 +84,6 @@ _register(TaskSpec(
     dev=(_qa("google/xtreme", "tydiqa", "train", where=_TYDIQA_EN_TRAIN, holdout=Holdout("held_out")),),
     evaluation={"test": _TYDIQA_EVAL},
     metric="em_f1", cards=("tydiqa",),
-    notes="Evaluated on the GoldP validation set (no public test set), as XTREME reports it.",
+    notes="Evaluated on the GoldP validation set (no public test set), as XTREME reports it. "
+          "Selection uses 500 held-out English train rows (by id hash); training uses the rest.",
 ), SQUAD_V1)
