@@ -17,7 +17,7 @@ from ablate.tasks import get_task
 def data_spec(cfg: RunConfig, task: str) -> dict:
     """Where a task's data comes from (not its content: planning must not load data)."""
     spec = get_task(task)
-    sources = (*spec.train, *spec.dev, *spec.evaluation.values())
+    sources = spec.sources
     return {
         "source": cfg.data,
         "data_dir": cfg.data_dir,

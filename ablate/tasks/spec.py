@@ -109,6 +109,11 @@ class TaskSpec:
         object.__setattr__(self, "evaluation", MappingProxyType(dict(self.evaluation)))
 
     @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source the task reads: train, dev, the sets dev's rules exclude, evaluation."""
+        excluded = tuple(x for s in (*self.train, *self.dev) for x in s.exclude_contexts)
+        return (*self.train, *self.dev, *excluded, *self.evaluation.values())
+
+    @property
     def hub_ids(self) -> tuple[str, ...]:
-        sources = [*self.train, *self.dev, *self.evaluation.values()]
-        return tuple(dict.fromkeys(s.hub_id for s in sources))
+        return tuple(dict.fromkeys(s.hub_id for s in self.sources))

@@ -127,3 +127,19 @@ def test_squad_to_xquad_mt_run_gates_on_flores_plus(cli, tmp_path):
     for phase in ("intermediate:squad", "finetune:xquad"):  # selection dropped XQuAD's paragraphs
         assert by_name[phase].data.metrics["selection.excluded_test_questions"] == 8
         assert "XQuAD.en" in by_name[phase].data.tags["selection.rules"]
+
+
+def test_preflight_checks_the_reference_set_and_the_excluded_test_contexts(monkeypatch):
+    """Offline with Hub data, preflight looks for FLORES+ (with its access hint) and for XQuAD.en
+    (SQuAD selection needs its contexts) before any run is opened."""
+    import ablate.preflight as pf
+    from ablate.mt.references import FLORES_PLUS_HINT
+    from ablate.recipes import load
+
+    cfg = resolve_config("smoke", overrides={"data": "hub", "task": "squad", "targets": ["xquad"],
+                                             "mt": {"langs": ["de"]}})
+    checked = []
+    monkeypatch.setattr(pf, "_check_hub_dataset", lambda *a: checked.append(a))
+    pf.preflight(load("mt-translate").plan(cfg), cfg, offline=True)
+    assert ("openlanguagedata/flores_plus", "eng_Latn", None, FLORES_PLUS_HINT) in checked
+    assert ("google/xtreme", "XQuAD.en", None, "") in checked
