@@ -80,7 +80,7 @@ class Source:
         return f"{self.hub_id}/{self.config}:{self.split}{where}{rules}"
 
     def rules(self) -> list[str]:
-        """The selection rules applied to this source, in words (logged and put in data cards)."""
+        """The selection rules applied to this source, in words (the phase logs them as a tag)."""
         out = [f"{self.describe()}: {self.holdout.describe()}"] if self.holdout else []
         out += [f"{self.hub_id}/{self.config}:{self.split}: rows whose context occurs in "
                 f"{s.hub_id}/{s.config}:{s.split} are excluded" for s in self.exclude_contexts]
