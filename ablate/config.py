@@ -80,7 +80,7 @@ MT_DEFAULTS = {
     "langs": [],  # empty = every non-English language of the target tasks
     "mix": "translated",  # intermediate training data: "translated" or "en+translated"
     "min_chrf": None,  # refuse to train on a language whose chrF on the reference set is lower
-    "reference": "auto",  # quality-gate references: auto (by task format) | xnli | xquad | none
+    "reference": "flores_plus",  # quality-gate references: flores_plus | in-domain | xnli | mlqa | none
     "reference_size": 500,  # reference segments scored per language
     "max_examples": 0,  # 0 = translate the whole training set; >0 = a fixed subsample per source
     "beam_size": 2,

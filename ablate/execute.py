@@ -60,9 +60,13 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     extra: dict = {}
     translate = next((p for p in plan.phases if p.kind == "translate"), None)
     if translate is not None:
+        from ablate.mt import references as mt_references
+        from ablate.tasks import get_task
+
         mt = translate.settings["mt"]
         extra.update({"mt": mt["model"].replace(":", "_"), "mt_langs": translate.settings["langs"],
-                      "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"]})
+                      "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"],
+                      "mt_ref": mt_references.label(get_task(translate.task).format, mt["reference"])})
     if any(p.task == "bucc2018" for p in plan.phases):
         from ablate.data.bucc import has_local
 

@@ -71,6 +71,10 @@ NLLB_CODES = {
     "ur": "urd_Arab", "vi": "vie_Latn", "yo": "yor_Latn", "zh": "zho_Hans",
 }
 
+# FLORES+ configs (openlanguagedata/flores_plus): the FLORES-200 codes above, except where FLORES+
+# renamed a language -- Mandarin, Estonian, Filipino (the renames are unverified: see its card).
+FLORES_PLUS_CODES = {"en": "eng_Latn", **NLLB_CODES, "zh": "cmn_Hans", "et": "ekk_Latn", "tl": "fil_Latn"}
+
 ALL_XTREME = tuple(sorted(set(XNLI + PAWSX + UDPOS + PANX + XQUAD + MLQA + TYDIQA + BUCC + TATOEBA)))
 NON_ENGLISH = tuple(lang for lang in ALL_XTREME if lang != "en")
 
