@@ -56,7 +56,8 @@ class DataCard:
     extra: dict[str, Any] = field(default_factory=dict)  # any further front-matter keys
 
     def config_for(self, lang: str | None = None) -> str | None:
-        """The Hub config for a language: fills {lang}, {name} (UD-POS) and {code3} (Tatoeba)."""
+        """The Hub config for a language: fills {lang}, {name} (UD-POS), {code3} (Tatoeba) and
+        {flores} (FLORES+)."""
         if self.config is None or "{" not in self.config:
             return self.config
         if lang is None:
@@ -64,7 +65,8 @@ class DataCard:
         if lang not in self.languages:
             raise unknown(f"language of '{self.name}'", lang, self.languages)
         return self.config.format(lang=lang, name=languages.UDPOS_NAMES.get(lang, ""),
-                                  code3=languages.TATOEBA_CODES.get(lang, ""))
+                                  code3=languages.TATOEBA_CODES.get(lang, ""),
+                                  flores=languages.FLORES_PLUS_CODES.get(lang, ""))
 
     @property
     def text(self) -> str:
@@ -149,7 +151,7 @@ def _config_matches(pattern: str | None, config: str | None) -> bool:
     if pattern is None or config is None:
         return pattern == config
     regex = re.escape(pattern)
-    for placeholder in ("lang", "name", "code3"):
+    for placeholder in ("lang", "name", "code3", "flores"):
         regex = regex.replace(re.escape("{" + placeholder + "}"), r"[^.]+")
     return re.fullmatch(regex, config) is not None
 

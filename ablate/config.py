@@ -2,7 +2,7 @@
 
 Precedence, lowest first: field defaults < preset < config file < CLI flags. Each layer is a
 nested mapping; unknown keys are rejected with did-you-mean, so a typo never silently falls
-back to a default. The defaults are the paper's setting (PAPER.md, "Hyperparameters").
+back to a default. The defaults are the paper's setting (docs/paper.md, "Hyperparameters").
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ablate.errors import AblateError, unknown
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How one training phase runs. PAPER.md values unless a comment says otherwise."""
+    """How one training phase runs. docs/paper.md values unless a comment says otherwise."""
 
     epochs: float = 3.0  # passes over the training data
     batch_size: int = 4  # per device
@@ -50,7 +50,7 @@ def _train(**kw: Any) -> TrainSettings:
     return TrainSettings(**kw)
 
 
-# Target fine-tuning per task (PAPER.md table; BUCC/Tatoeba have no training phase).
+# Target fine-tuning per task (docs/paper.md table; BUCC/Tatoeba have no training phase).
 PAPER_FINETUNE = {
     "xnli": _train(epochs=2, batch_size=4, grad_accum=8, max_seq_length=256),
     "pawsx": _train(epochs=5, batch_size=4, grad_accum=8, max_seq_length=256),
@@ -61,7 +61,7 @@ PAPER_FINETUNE = {
     "tydiqa": _train(epochs=2, batch_size=4, grad_accum=4, max_seq_length=384),
 }
 # Intermediate training: the replication guide's 3 epochs, lr 1e-5, batch 4 (exact paper values
-# unverified, PAPER.md [U]); the accumulation of 8 mirrors the target tasks. Span QA needs 384.
+# unverified, docs/paper.md); the accumulation of 8 mirrors the target tasks. Span QA needs 384.
 PAPER_INTERMEDIATE = {
     "mnli": _train(),
     "qqp": _train(),
@@ -80,7 +80,7 @@ MT_DEFAULTS = {
     "langs": [],  # empty = every non-English language of the target tasks
     "mix": "translated",  # intermediate training data: "translated" or "en+translated"
     "min_chrf": None,  # refuse to train on a language whose chrF on the reference set is lower
-    "reference": "auto",  # quality-gate references: auto (by task format) | xnli | xquad | none
+    "reference": "flores_plus",  # quality-gate references: flores_plus | in-domain | xnli | mlqa | none
     "reference_size": 500,  # reference segments scored per language
     "max_examples": 0,  # 0 = translate the whole training set; >0 = a fixed subsample per source
     "beam_size": 2,
@@ -118,7 +118,7 @@ class RunConfig:
     device: str = "auto"  # auto | cpu | cuda
     offline: bool = False  # never touch the Hub (set automatically when it is unreachable)
     # Retrieval (BUCC, Tatoeba): mean-pooled hidden layer; "auto" = the paper's block 14 of 24,
-    # scaled to the model's depth (round(14/24 * layers)); max length 512 (PAPER.md).
+    # scaled to the model's depth (round(14/24 * layers)); max length 512 (docs/paper.md).
     retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})
     # Machine translation of intermediate data (mt-translate recipe, `ablate translate`).
     mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
@@ -186,7 +186,7 @@ def _param_str(v: Any) -> str:
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # The published setting: the field defaults already are PAPER.md's values.
+    # The published setting: the field defaults already are the paper's values (docs/paper.md).
     "paper": {},
     # Tiny random model, shipped fixture data, a few steps: the whole pipeline, offline, fast.
     "smoke": {

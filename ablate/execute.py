@@ -19,6 +19,7 @@ from ablate.progress import Progress
 from ablate.provenance import code_version, environment
 from ablate.signature import Signature
 from ablate.store import PhaseStore, phase_key, write_json
+from ablate.tasks.tagging import SEQEVAL_VERSIONS
 from ablate.tracking import Tracker
 from ablate import xtreme
 
@@ -59,13 +60,20 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     extra: dict = {}
     translate = next((p for p in plan.phases if p.kind == "translate"), None)
     if translate is not None:
+        from ablate.mt import references as mt_references
+        from ablate.tasks import get_task
+
         mt = translate.settings["mt"]
         extra.update({"mt": mt["model"].replace(":", "_"), "mt_langs": translate.settings["langs"],
-                      "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"]})
+                      "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"],
+                      "mt_ref": mt_references.label(get_task(translate.task).format, mt["reference"])})
     if any(p.task == "bucc2018" for p in plan.phases):
         from ablate.data.bucc import has_local
 
         extra["bucc"] = "full" if has_local(cfg.data_dir) and cfg.data != "fixtures" else "goldonly"
+    tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
+    if tagged is not None:  # the seqeval version behind UD-POS's primary F1
+        extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
     extra["cfg"] = config_hash(cfg)
     return extra
 

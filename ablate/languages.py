@@ -39,7 +39,7 @@ UDPOS_NAMES = {
     "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "ur": "Urdu",
     "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
 }
-# UD treebanks in XTREME without a train or dev portion (DATASETS.md).
+# UD treebanks in XTREME without a train or dev portion (data_cards/udpos.md).
 UDPOS_TEST_ONLY = ("tl", "th", "yo")
 UDPOS_NO_DEV = ("kk",)
 
@@ -59,7 +59,7 @@ TYDIQA_PREFIXES = {
     "korean": "ko", "russian": "ru", "swahili": "sw", "telugu": "te",
 }
 
-# FLORES-200 codes used by NLLB for the 39 non-English XTREME languages (DATASETS.md).
+# FLORES-200 codes used by NLLB for the 39 non-English XTREME languages (NLLB's model card).
 NLLB_CODES = {
     "af": "afr_Latn", "ar": "arb_Arab", "bg": "bul_Cyrl", "bn": "ben_Beng", "de": "deu_Latn",
     "el": "ell_Grek", "es": "spa_Latn", "et": "est_Latn", "eu": "eus_Latn", "fa": "pes_Arab",
@@ -70,6 +70,10 @@ NLLB_CODES = {
     "ta": "tam_Taml", "te": "tel_Telu", "th": "tha_Thai", "tl": "tgl_Latn", "tr": "tur_Latn",
     "ur": "urd_Arab", "vi": "vie_Latn", "yo": "yor_Latn", "zh": "zho_Hans",
 }
+
+# FLORES+ configs (openlanguagedata/flores_plus): the FLORES-200 codes above, except where FLORES+
+# renamed a language -- Mandarin, Estonian, Filipino (the renames are unverified: see its card).
+FLORES_PLUS_CODES = {"en": "eng_Latn", **NLLB_CODES, "zh": "cmn_Hans", "et": "ekk_Latn", "tl": "fil_Latn"}
 
 ALL_XTREME = tuple(sorted(set(XNLI + PAWSX + UDPOS + PANX + XQUAD + MLQA + TYDIQA + BUCC + TATOEBA)))
 NON_ENGLISH = tuple(lang for lang in ALL_XTREME if lang != "en")

@@ -17,7 +17,7 @@ from ablate.tasks import get_task
 def data_spec(cfg: RunConfig, task: str) -> dict:
     """Where a task's data comes from (not its content: planning must not load data)."""
     spec = get_task(task)
-    sources = (*spec.train, *spec.dev, *spec.evaluation.values())
+    sources = spec.sources
     return {
         "source": cfg.data,
         "data_dir": cfg.data_dir,
@@ -67,6 +67,9 @@ def translate(cfg: RunConfig, task: str, targets: tuple[str, ...] = ()) -> Phase
     overrides = dict(cfg.mt["overrides"])
     if not cfg.mt["model"].startswith("tiny-"):
         choose_models(langs, cfg.mt["model"], overrides)  # refuses unknown/unsupported languages now
+    from ablate.mt.references import resolve
+
+    resolve(spec.format, cfg.mt["reference"])  # refuses an unknown or test-split reference set now
     mt = {k: cfg.mt[k] for k in ("model", "overrides", "reference", "reference_size", "max_examples",
                                  "beam_size", "compute_type", "min_chrf")}
     return Phase(

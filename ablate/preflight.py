@@ -30,7 +30,7 @@ def _hub_sources(plan: Plan, cfg: RunConfig) -> list[tuple[str, str, str | None,
         spec = get_task(phase.task)
         if spec.name == "bucc2018" and has_local(cfg.data_dir):
             continue  # the full local corpus replaces the Hub's gold-only copy
-        for src in (*spec.train, *spec.dev, *spec.evaluation.values()):
+        for src in (*spec.sources, *_reference_sources(phase, spec)):
             src = src.for_lang(spec.languages[0]) if spec.languages else src
             if src.hub_id in LOCAL_READERS:
                 if src.hub_id == "local/ccgbank":
@@ -42,6 +42,16 @@ def _hub_sources(plan: Plan, cfg: RunConfig) -> list[tuple[str, str, str | None,
                 continue
             seen[(src.hub_id, src.config, revision_of(src, cfg), src.hint)] = None
     return list(seen)
+
+
+def _reference_sources(phase, spec) -> tuple:
+    """The English side of the MT quality gate's reference set (FLORES+ is gated: fail early)."""
+    if phase.kind != "translate":
+        return ()
+    from ablate.mt.references import resolve
+
+    ref = resolve(spec.format, phase.settings["mt"]["reference"])
+    return (ref.source,) if ref else ()
 
 
 def _check_hub_model(model: str, revision: str | None) -> None:

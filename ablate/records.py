@@ -150,7 +150,7 @@ class Store:
         """Stack the seeds' per-example statistics for one (task, split, language)."""
         import pyarrow.parquet as pq
 
-        from ablate.metric_names import metric_key
+        from ablate.metric_names import logged_task, metric_key
 
         phase = next((p for p in (f"evaluate:{task}", f"retrieve:{task}") if p in next(iter(runs.values())).children),
                      None)
@@ -176,9 +176,10 @@ class Store:
                 if t[stat_cols].isna().any().any():
                     raise AblateError(f"{task}/{split}/{lang}: seed {seed} evaluated different examples.")
             stacked.append(t[stat_cols].to_numpy(dtype=float))
+        name = logged_task(task, next(iter(runs.values())).metrics)  # bucc2018_goldonly on the Hub's copy
         metric_names = {k.rsplit(".", 1)[-1] for r in runs.values() for k in r.metrics
-                        if k.startswith(metric_key(task, lang, "", split).rstrip("."))}
-        logged = {m: np.array([r.metrics.get(metric_key(task, lang, m, split), np.nan) for r in runs.values()])
+                        if k.startswith(metric_key(name, lang, "", split).rstrip("."))}
+        logged = {m: np.array([r.metrics.get(metric_key(name, lang, m, split), np.nan) for r in runs.values()])
                   for m in sorted(metric_names)}
         return Cell(task, split, lang, tuple(runs), ids, tables[0]["parallel_id"].to_numpy(),
                     tuple(c[2:] for c in stat_cols), np.stack(stacked), tuple(fps), logged,

@@ -36,7 +36,7 @@ def test_translate_phase_counts_quality_and_card(mt_store):
     tr = by_name["translate:mnli"].data
     for lang in ("de", "sw"):
         assert tr.metrics[f"mt.{lang}.kept"] == 32 and tr.metrics[f"mt.{lang}.dropped"] == 0
-        assert 0 <= tr.metrics[f"mt.{lang}.chrf"] <= 100  # XNLI references exist for de and sw
+        assert 0 <= tr.metrics[f"mt.{lang}.chrf"] <= 100  # FLORES+ references exist for de and sw
     card = Path(c.download_artifacts(by_name["translate:mnli"].info.run_id, "card.md")).read_text()
     assert "mnli" in card and "tiny-nllb" in card and "chrF" in card
     # the intermediate phase trained on exactly the kept translations (mix = translated)

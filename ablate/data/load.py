@@ -164,8 +164,12 @@ def _labels(values, feature, src: Source, spec: TaskSpec, where: str) -> tuple[l
     return labels, keep
 
 
-def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en") -> "datasets.Dataset":
-    """`which` is 'train', 'dev' or an evaluation split name; several sources are concatenated."""
+def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en",
+                    counts: dict[str, int] | None = None) -> "datasets.Dataset":
+    """`which` is 'train', 'dev' or an evaluation split name; several sources are concatenated.
+
+    A source's selection rules (held-out slice, excluded test contexts) are applied here;
+    `counts`, when given, receives how many rows they removed (`excluded`, `held_out`)."""
     import datasets
 
     if which == "train":
@@ -180,8 +184,35 @@ def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en"
     for src in sources:
         raw = load_raw(src, cfg)
         check_against_card(raw, src, cfg, lang)
-        parts.append(_tagged(canonical(raw, src, spec, lang), src, len(sources)))
+        part = _restricted(canonical(raw, src, spec, lang), src, cfg, lang, counts if counts is not None else {})
+        parts.append(_tagged(part, src, len(sources)))
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+
+def _restricted(ds: "datasets.Dataset", src: Source, cfg: RunConfig, lang: str,
+                counts: dict[str, int]) -> "datasets.Dataset":
+    """`ds` after `src`'s held-out slice and context exclusions; counts what each removed."""
+    from ablate.data.restrict import holdout_rows, normalize_context, rows_without_contexts
+
+    if src.exclude_contexts:
+        banned = set()
+        for other in src.exclude_contexts:
+            raw = load_raw(other, cfg)
+            check_against_card(raw, other, cfg, "en")
+            banned.update(normalize_context(c) for c in raw["context"])
+        keep = rows_without_contexts(ds["context"], banned)
+        counts["excluded"] = counts.get("excluded", 0) + len(ds) - len(keep)
+        ds = ds.select(keep)
+    if src.holdout is not None:
+        prefix = f"{lang}:"
+        ids = [i[len(prefix):] if i.startswith(prefix) else i for i in ds["id"]]
+        keep = holdout_rows(ids, src.holdout)
+        other_part = "rest" if src.holdout.part == "held_out" else "held_out"
+        counts[other_part] = counts.get(other_part, 0) + len(ds) - len(keep)
+        ds = ds.select(keep)
+    if len(ds) == 0:
+        raise AblateError(f"{src.describe()}: no rows left after its selection rules ({'; '.join(src.rules())}).")
+    return ds
 
 
 def _tagged(part: "datasets.Dataset", src: Source, n_sources: int) -> "datasets.Dataset":

@@ -1,12 +1,22 @@
-"""Chunk F1 exactly as `seqeval.metrics.f1_score(y_true, y_pred)` computes it (default mode).
+"""Chunk F1 exactly as `seqeval.metrics.f1_score(y_true, y_pred)` computes it (default mode),
+under either seqeval 1.x or seqeval 0.0.12 (the version XTREME's 2020 leaderboard used).
 
-XTREME scores PAN-X *and* UD-POS this way, on the raw tag strings. seqeval reads the first
-character of a tag as its chunk prefix and the rest (after one optional '-') as the chunk type:
+XTREME scores PAN-X *and* UD-POS this way, on the raw tag strings. Both versions read the first
+character of a tag as its chunk prefix; they differ in the chunk *type*:
+
+- seqeval 1.x (`version="1"`): the rest after the first character and one optional '-':
 'B-PER' → ('B', 'PER'), 'O' → ('O', '_'), and for prefix-less POS tags 'NOUN' → ('N', 'OUN'),
 'PUNCT' → ('P', 'UNCT'), 'INTJ' → ('I', 'NTJ'), 'SCONJ' → ('S', 'CONJ'), 'X' → ('X', '_').
-Only the prefixes O B I E S (and '.') mean anything to it, so for POS tags a run of equal tags
-is one chunk ('NOUN NOUN' is a single chunk), INTJ/SCONJ/SYM behave like I-/S- tags, and an 'X'
-run is never closed by 'O' (both have type '_').
+  Only the prefixes O B I E S (and '.') mean anything to it, so for POS tags a run of equal
+  tags is one chunk ('NOUN NOUN' is a single chunk), INTJ/SCONJ/SYM behave like I-/S- tags, tags
+  sharing a type merge ('CCONJ SCONJ' → ('C', 'CONJ'), ('S', 'CONJ'): one chunk), and an 'X'
+  run is never closed by 'O' (both have type '_').
+- seqeval 0.0.12 (`version="0.0.12"`): the text after the LAST '-', i.e. the whole tag when it
+  has none: 'NOUN' → ('N', 'NOUN'), 'O' → ('O', 'O'), 'X' → ('X', 'X'). POS tags of different
+  names never merge ('CCONJ SCONJ' is two chunks) and 'O' closes an 'X' run.
+
+For BIO tags such as PAN-X's ('O', 'B-PER', 'I-LOC', ...) both readings give the same chunks.
+The chunking rules themselves (conlleval's start/end rules below) are identical in both.
 
 seqeval flattens the sentences into one sequence with an 'O' after each sentence and extracts
 chunks from that. For BIO tags no chunk crosses the separator, but a chunk of type '_' (e.g. UPOS
@@ -27,15 +37,23 @@ from ablate.metrics.counts import check_totals, precision_recall_f1
 
 stat_names = ("tp", "n_pred", "n_gold")
 primary = "f1"
+VERSIONS = ("1", "0.0.12")  # seqeval ≥ 1.0 (installed) and 0.0.12 (XTREME's 2020 leaderboard)
 
 Chunk = tuple[str, int, int]  # (type, first position, last position), inclusive
 
 
-def split_tag(tag: str) -> tuple[str, str]:
-    """(prefix, type) as seqeval reads a tag without `suffix=True`: first char, rest after '-'."""
+def split_tag(tag: str, version: str = "1") -> tuple[str, str]:
+    """(prefix, type) as seqeval `version` reads a tag without `suffix=True` (module docstring)."""
     if not tag:
         raise AblateError("Empty tag string; every token needs a tag such as 'O' or 'B-PER'.")
+    if version == "0.0.12":
+        return tag[0], tag.split("-")[-1]
     return tag[0], tag[1:].split("-", 1)[-1] or "_"
+
+
+def check_version(version: str) -> None:
+    if version not in VERSIONS:
+        raise AblateError(f"Unknown seqeval version '{version}'; ablate reproduces {', '.join(VERSIONS)}.")
 
 
 def _chunk_ends(prev_prefix: str, prefix: str, prev_type: str, type_: str) -> bool:
@@ -56,16 +74,17 @@ def _chunk_starts(prev_prefix: str, prefix: str, prev_type: str, type_: str) -> 
     return prefix not in ("O", ".") and prev_type != type_
 
 
-def chunks(tags: Sequence[str]) -> list[Chunk]:
-    """Chunks of one flat tag sequence, as seqeval's `get_entities` finds them.
+def chunks(tags: Sequence[str], version: str = "1") -> list[Chunk]:
+    """Chunks of one flat tag sequence, as seqeval `version`'s `get_entities` finds them.
 
     A virtual 'O' is appended to close the last chunk (which it cannot close when the chunk
-    has type '_' — seqeval then drops it, and so does this).
+    has the same type as 'O' — '_' under 1.x — seqeval then drops it, and so does this).
     """
+    check_version(version)
     found: list[Chunk] = []
     prev_prefix, prev_type, begin = "O", "", 0
     for position, tag in enumerate([*tags, "O"]):
-        prefix, type_ = split_tag(tag)
+        prefix, type_ = split_tag(tag, version)
         if _chunk_ends(prev_prefix, prefix, prev_type, type_):
             found.append((prev_type, begin, position - 1))
         if _chunk_starts(prev_prefix, prefix, prev_type, type_):
@@ -85,11 +104,13 @@ def flatten(sentences: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray]:
     return flat, np.asarray(owner, dtype=np.int64)
 
 
-def stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) -> np.ndarray:
+def stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]], *,
+          version: str = "1") -> np.ndarray:
     """Per-sentence `(tp, n_pred, n_gold)`, shape (n_sentences, 3), int64.
 
-    Sums over all rows reproduce seqeval's micro counts on the whole corpus (in this order).
+    Sums over all rows reproduce seqeval `version`'s micro counts on the whole corpus.
     """
+    check_version(version)
     if len(y_true) != len(y_pred):
         raise AblateError(f"{len(y_true)} gold sentences but {len(y_pred)} predicted sentences.")
     for i, (gold, pred) in enumerate(zip(y_true, y_pred)):
@@ -102,8 +123,8 @@ def stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) -> n
             )
     flat_true, owner = flatten(y_true)
     flat_pred, _ = flatten(y_pred)
-    gold_chunks = set(chunks(flat_true))
-    pred_chunks = set(chunks(flat_pred))
+    gold_chunks = set(chunks(flat_true, version))
+    pred_chunks = set(chunks(flat_pred, version))
     rows = np.zeros((len(y_true), 3), dtype=np.int64)
     for column, found in ((0, gold_chunks & pred_chunks), (1, pred_chunks), (2, gold_chunks)):
         starts = np.fromiter((begin for _, begin, _ in found), dtype=np.int64, count=len(found))

@@ -7,7 +7,7 @@ The converted directory holds CTranslate2's `model.bin` + vocabulary, the Huggin
 converted, how, when). Conversion runs in a temp directory renamed into place, so an interrupted
 conversion never leaves a half model behind.
 
-Trap handled here (ENVIRONMENT.md): ctranslate2 4.8 + transformers 5 drop M2M100's `__xx__`
+Trap handled here (found with the pinned versions): ctranslate2 4.8 + transformers 5 drop M2M100's `__xx__`
 language tokens from the converted vocabulary (`M2M100Tokenizer.get_vocab()` no longer lists
 them), which fails with a size mismatch or silently maps `__de__` to `<unk>`.
 `_Converter.load_tokenizer` re-adds them.

@@ -29,7 +29,7 @@ REFUSED = {
     "retrieval": "retrieval tasks are evaluation-only and are never translated.",
 }
 
-# Known Hub schemas → fields to translate (DATASETS.md); detected from a record's keys.
+# Known Hub schemas → fields to translate (data_cards/); detected from a record's keys.
 KNOWN_FIELDS = (
     ({"premise", "hypothesis"}, ("premise", "hypothesis")),  # MNLI, SNLI, ANLI
     ({"question1", "question2"}, ("question1", "question2")),  # QQP

@@ -3,7 +3,7 @@
     python -c "from ablate.mt.models import choose_models as c; print(c(['de', 'sw'], 'facebook/nllb-200-distilled-600M', {'de': 'Helsinki-NLP/opus-mt-en-de'}))"
 
 Pure and cheap (no torch, no download): the family is read from the model id, or from a local
-directory's `ablate_mt.json` / `config.json` / `vocab.json`. Families (DATASETS.md):
+directory's `ablate_mt.json` / `config.json` / `vocab.json`. Families:
 - `nllb`: source `eng_Latn`; `target_prefix=[[code]]`; the first output token (the code) dropped.
 - `m2m100`: source `__en__`; `target_prefix=[["__de__"]]`; first output token dropped.
 - `opus`: OPUS-MT pair model, one target language, no control.
@@ -26,12 +26,12 @@ FAMILIES = ("nllb", "m2m100", "opus", "opus-multi")
 # transformers' FAIRSEQ_LANGUAGE_CODES["m2m100"] in tests).
 M2M100_LANGS = tuple(lang for lang in NON_ENGLISH if lang not in ("eu", "te"))
 
-# Helsinki-NLP/opus-mt-en-xx pair models that exist for XTREME languages (DATASETS.md).
+# Helsinki-NLP/opus-mt-en-xx pair models that exist for XTREME languages (on the Hub).
 OPUS_PAIRS = ("af", "ar", "bg", "de", "el", "es", "et", "eu", "fi", "fr", "he", "hi", "hu", "id",
               "it", "ml", "mr", "nl", "ru", "sw", "tl", "ur", "vi", "zh")
-# Pair ids that are really multi-target and need a `>>xxx<<` tag (DATASETS.md).
+# Pair ids that are really multi-target and need a `>>xxx<<` tag (per their model cards).
 OPUS_MULTI_PAIRS = {"ar": "ara", "zh": "cmn_Hans"}
-# opus-mt-en-mul: not ko, tl; "useless" for ja, my, ka (DATASETS.md, ◐).
+# opus-mt-en-mul: not ko, tl; "useless" for ja, my, ka (its model card's own scores; not all re-checked).
 OPUS_MUL_MISSING = ("ja", "ka", "ko", "my", "tl")
 # Known-bad models: refused for these languages with the reason.
 BROKEN = {

@@ -2,8 +2,9 @@
 
     python -c "from ablate.mt.quality import score; print(score(['Das ist gut.'], ['Das ist gut.'], 'de'))"
 
-References should be in-domain human translations of English source sentences: XNLI validation
-for NLI tasks, XQuAD for SQuAD-style QA (DATASETS.md); the caller loads them. chrF (chrF2) is the
+References are human translations of English source sentences that no target task evaluates as
+test: FLORES+ dev by default, XNLI or MLQA validation in-domain (`ablate.mt.references` loads
+them). chrF (chrF2) is the
 gate metric (robust for every script); BLEU is reported too with sacrebleu's tokenizer for the
 target language (`trg_lang` rules: zh → zh, ja → ja-mecab, ko → ko-mecab), falling back to
 `char` when the MeCab extras (`pip install "sacrebleu[ja,ko]"`) are missing and for Thai/Burmese (no

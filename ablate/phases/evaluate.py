@@ -72,7 +72,7 @@ def run_evaluate(ctx: PhaseContext) -> PhaseResult:
     artifacts.append("fingerprints.json")
     tags = {f"data.{spec.name}.{split}": _combine(fp) for split, fp in fingerprints.items()}
     info = {"runtime_s": round(time.time() - started, 3), "languages": languages, "splits": splits,
-            "stat_names": list(fmt.stat_names(spec)), "metrics": list(fmt.METRICS)}
+            "stat_names": list(fmt.stat_names(spec)), "metrics": [m for m in fmt.METRICS if any(k.endswith(f".{m}") for k in metrics)]}
     return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, artifacts=artifacts, info=info)
 
 
@@ -87,7 +87,8 @@ def _summaries(task: str, split: str, per_lang: dict[str, np.ndarray], fmt, spec
             out[metric_key(task, lang, name, split)] = float(value)
             values[name].append(float(value))
     for name, vals in values.items():
-        out[metric_key(task, "avg", name, split)] = float(np.mean(vals))
+        if vals:  # a format's optional metrics (UD-POS's `_seqeval1`) are absent for other tasks
+            out[metric_key(task, "avg", name, split)] = float(np.mean(vals))
     return out
 
 

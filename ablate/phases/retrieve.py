@@ -2,7 +2,7 @@
 
 The encoder is the pretrained model (baseline) or phase 2's intermediate-trained encoder. A
 sentence vector is the mean over non-pad tokens (special tokens included) of hidden layer L
-(`hidden_states[L]`, index 0 = embeddings), L2-normalised; similarity is the cosine (PAPER.md,
+(`hidden_states[L]`, index 0 = embeddings), L2-normalised; similarity is the cosine (docs/paper.md,
 "Retrieval without training"). Per language it writes `predictions/<split>/<lang>.parquet`
 (id, parallel_id, gold, prediction, `u.<stat>`), and metrics from the summed statistics:
 
@@ -10,7 +10,11 @@ sentence vector is the mean over non-pad tokens (special tokens included) of hid
   language's sentences; top-1 accuracy. This is XTREME's direction (`run_retrieval.py` calls
   `similarity_search(x=xx, y=en)`, which indexes x and searches with y) and jiant's.
 - BUCC 2018: ratio-margin mining (`ablate.metrics.bucc`) on "validation" and "test"; the
-  F1-optimal threshold on validation is applied to both; precision/recall/F1 per split.
+  F1-optimal threshold on validation is applied to both; precision/recall/F1 per split, named
+  `bucc2018.*` on the full local corpora and `bucc2018_goldonly.*` on google/xtreme's
+  gold-pairs-only copy (an easier task, not comparable to published BUCC numbers). Every mined
+  candidate pair with its margin score, below the threshold too, goes to
+  `candidates/<split>/<lang>.parquet` (for `ablate export xtreme`).
 
     ablate run baseline --targets bucc2018,tatoeba --preset smoke --seeds 1
 """
@@ -27,7 +31,7 @@ import numpy as np
 from ablate.data import bucc as bucc_data
 from ablate.data.load import fingerprint, load_task_split
 from ablate.errors import AblateError
-from ablate.metric_names import metric_key
+from ablate.metric_names import metric_key, metric_task
 from ablate.metrics import bucc, classification, retrieval
 from ablate.phases import PhaseContext, PhaseResult
 from ablate.store import write_json
@@ -129,15 +133,22 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
                 path = ctx.out / "predictions" / res.split / f"{lang}.parquet"
                 _write_predictions(path, res.columns, res.stats, res.stat_names)
                 artifacts.append(str(path.relative_to(ctx.out)))
+                if res.candidates is not None:
+                    path = ctx.out / "candidates" / res.split / f"{lang}.parquet"
+                    _write_predictions(path, res.candidates, np.zeros((len(res.candidates["score"]), 0)), ())
+                    artifacts.append(str(path.relative_to(ctx.out)))
                 totals.setdefault(res.split, {})[lang] = res.stats.sum(0)
                 fingerprints.setdefault(res.split, {})[lang] = res.digest
                 sources[res.split] = res.source
                 if res.details:
                     details.setdefault(lang, {}).update(res.details)
             bar.advance(1)
+    corpora = {d["corpus"] for d in details.values() if "corpus" in d}
+    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018 (metric_names)
+    name = metric_task(spec.name, goldonly=corpora == {bucc_data.GOLD_ONLY})
     metrics: dict[str, float] = {}
     for split, per_lang in totals.items():
-        metrics.update(_summaries(spec.name, split, per_lang, scorer.metric.aggregate))
+        metrics.update(_summaries(name, split, per_lang, scorer.metric.aggregate))
     write_json(ctx.out / "fingerprints.json", fingerprints)
     artifacts.append("fingerprints.json")
     if details:
@@ -145,7 +156,6 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
         artifacts.append("details.json")
     tags = {f"data.{spec.name}.{split}": _combine(fp) for split, fp in fingerprints.items()}
     tags.update({"retrieval.layer": str(info["layer"]), "retrieval.pooling": "mean"})
-    corpora = {d["corpus"] for d in details.values() if "corpus" in d}
     if corpora:
         tags[f"{spec.name}.corpus"] = ",".join(sorted(corpora))
     datasets = [{"name": f"{spec.name}.{split}", "source": sources[split], "digest": tags[f"data.{spec.name}.{split}"],
@@ -235,6 +245,7 @@ class SplitResult:
     digest: str
     source: str
     details: dict = field(default_factory=dict)
+    candidates: dict | None = None  # BUCC: every mined pair (source_id, target_id, score)
 
 
 def _tatoeba(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) -> list[SplitResult]:
@@ -288,7 +299,12 @@ def _bucc(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) -> 
         details = {"threshold": threshold, "corpus": data.corpus,
                    f"{split}.sizes": {"source": len(data.src_ids), "english": len(data.trg_ids),
                                       "gold": len(data.gold), "candidates": len(candidates[split])}}
-        out.append(SplitResult(split, columns, stats, tuple(bucc.stat_names), data.digest(), source, details))
+        mined = sorted(candidates[split].items(), key=lambda item: -item[1])
+        table = {"source_id": [s for (s, _), _ in mined], "target_id": [t for (_, t), _ in mined],
+                 "score": [score for _, score in mined],
+                 "predicted": [score >= threshold for _, score in mined]}
+        out.append(SplitResult(split, columns, stats, tuple(bucc.stat_names), data.digest(), source, details,
+                               table))
     return out
 
 

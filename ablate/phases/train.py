@@ -56,8 +56,9 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     revision = cfg.model_revision if model_path == cfg.model else None
     tokenizer = load_tokenizer(model_path, revision)
 
+    removed: dict[str, int] = {}  # rows the selection rules took out (held-out slice, test contexts)
     if translated is None:
-        train = load_task_split(spec, "train", cfg)
+        train = load_task_split(spec, "train", cfg, counts=removed)
         train_sources = " + ".join(s.describe() for s in spec.train)
     else:  # machine-translated copies (+ English with mix en+translated); selection stays English
         mix = ctx.phase.settings["mix"]
@@ -65,7 +66,8 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         train_sources = f"{mix} translations of " + " + ".join(s.describe() for s in spec.train)
     if settings.max_train_examples and settings.max_train_examples < len(train):
         train = train.shuffle(seed=SELECTION_SEED).select(range(settings.max_train_examples))
-    dev = load_task_split(spec, "dev", cfg)
+    dev_removed: dict[str, int] = {}
+    dev = load_task_split(spec, "dev", cfg, counts=dev_removed)
     dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
     datasets = [
         _record(spec.name, "train", train_sources, train),
@@ -124,7 +126,18 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
         "model_path": model_path,
     }
-    tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}"}
+    tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}",
+            "selection.set": " + ".join(s.describe() for s in spec.dev)}
+    rules = [rule for s in (*spec.train, *spec.dev) for rule in s.rules()]
+    if rules:
+        tags["selection.rules"] = "; ".join(dict.fromkeys(rules))
+    # How many selection-set rows the rules removed (XQuAD paragraphs in SQuAD dev) and how many
+    # training rows were held out for selection (TyDiQA-GoldP) -- zero-shot made checkable.
+    if "excluded" in dev_removed:
+        metrics["selection.excluded_test_questions"] = float(dev_removed["excluded"])
+    if "held_out" in removed:
+        metrics["selection.held_out_train_examples"] = float(removed["held_out"])
+    info["selection_removed"] = {"train": removed, "dev": dev_removed}
     return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, info=info), model, tokenizer
 
 

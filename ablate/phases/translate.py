@@ -40,7 +40,8 @@ def run_translate(ctx: PhaseContext) -> PhaseResult:
     device = ctx.cfg.mt.get("device", "auto")
     settings = Settings(beam_size=mt["beam_size"], compute_type=mt["compute_type"],
                         device=device if device != "auto" else ctx.cfg.device)  # --device applies too
-    references, reference_name = _references(spec, ctx, langs, mt)
+    references, ref = _references(spec, ctx, langs, mt)
+    reference_name = ref.label if ref else ""
     counts: dict[str, dict] = {lang: {"kept": 0, "dropped": 0} for lang in langs}
     quality: dict[str, dict] = {}
     signature: dict[str, str] = {}
@@ -69,7 +70,7 @@ def run_translate(ctx: PhaseContext) -> PhaseResult:
             bar.advance(1)
     write_json(ctx.out / "counts.json", counts)
     write_json(ctx.out / "quality.json", quality)
-    (ctx.out / "card.md").write_text(_card(spec, langs, mt, counts, quality, reference_name, signature))
+    (ctx.out / "card.md").write_text(_card(spec, langs, mt, counts, quality, ref, signature))
     metrics: dict[str, float] = {}
     for lang in langs:
         metrics[f"mt.{lang}.kept"] = float(counts[lang]["kept"])
@@ -78,7 +79,7 @@ def run_translate(ctx: PhaseContext) -> PhaseResult:
         for name in ("chrf", "bleu"):
             if q.get(f"quality_{name}") is not None:
                 metrics[f"mt.{lang}.{name}"] = float(q[f"quality_{name}"])
-    tags = {"mt.model": mt["model"], "mt.langs": ",".join(langs),
+    tags = {"mt.model": mt["model"], "mt.langs": ",".join(langs), "mt.reference": reference_name or "none",
             "mt.signature": "|".join(f"{k}:{v}" for k, v in signature.items())}
     skipped = sorted(lang for lang, q in quality.items() if q.get("quality_status") == "skipped")
     if skipped:
@@ -108,45 +109,18 @@ def _write_jsonl(path, rows: list[dict]) -> None:
     tmp.replace(path)
 
 
-# In-domain human translations of English task text (DATASETS.md): XNLI validation for NLI-style
-# data, XQuAD for SQuAD-style data. Parallel by position (XNLI) or by id (XQuAD).
-REFERENCE_SETS = {"classification": "xnli", "span_qa": "xquad"}
-
-
 def _references(spec, ctx: PhaseContext, langs: list[str], mt: dict):
-    name = mt["reference"]
-    if name == "auto":
-        name = REFERENCE_SETS.get(spec.format, "none")
-    if name == "none":
-        ctx.progress.print(f"  [yellow]no in-domain reference set for {spec.format} data: quality gate skipped[/]")
-        return None, ""
-    if name not in ("xnli", "xquad"):
-        from ablate.errors import unknown
+    """The gate's references (mt.reference: FLORES+ dev by default; never a test split)."""
+    from ablate.mt.references import load_references, resolve
 
-        raise unknown("MT reference set", name, ["auto", "xnli", "xquad", "none"])
-    target = get_task(name)
-    size = int(mt["reference_size"])
-    english = _reference_texts(target, ctx, "en", name)
-    out = {}
-    for lang in langs:
-        if lang not in target.languages:
-            continue  # quality.check reports it as skipped
-        other = _reference_texts(target, ctx, lang, name)
-        shared = [k for k in english if k in other][:size]
-        out[lang] = ([english[k] for k in shared], [other[k] for k in shared])
-    return out, f"{name}.validation"
+    ref = resolve(spec.format, mt["reference"])
+    if ref is None:
+        ctx.progress.print("  [yellow]mt.reference = none: quality gate skipped[/]")
+        return None, None
+    return load_references(ref, langs, int(mt["reference_size"]), ctx.cfg), ref
 
 
-def _reference_texts(task, ctx: PhaseContext, lang: str, name: str) -> dict[str, str]:
-    src = task.evaluation["validation"].for_lang(lang)
-    raw = load_raw(src, ctx.cfg)
-    if name == "xnli":
-        rows = [r for r in raw.to_list() if r["language"] == lang]
-        return {str(i): r["sentence1"] for i, r in enumerate(rows)}
-    return {r["id"]: r["context"] for r in raw.to_list()}
-
-
-def _card(spec, langs, mt, counts, quality, reference_name, signature) -> str:
+def _card(spec, langs, mt, counts, quality, ref, signature) -> str:
     from ablate.cards import fill_template, load_card
 
     source = load_card(spec.cards[0]) if spec.cards else None
@@ -168,7 +142,9 @@ def _card(spec, langs, mt, counts, quality, reference_name, signature) -> str:
         "mt_engine": "CTranslate2", "mt_settings": settings, "date": dt.date.today().isoformat(),
         "quality": quality, "counts": counts, "language_list": ", ".join(langs),
         "mt_settings_text": ", ".join(f"{k}={v}" for k, v in settings.items()),
-        "mt_model_license": "see the MT model's card", "quality_reference": reference_name or "none",
+        "mt_model_license": "see the MT model's card", "quality_reference": (
+            f"{ref.label} (`{ref.source.hub_id}`, split `{ref.source.split}`; {ref.domain})" if ref
+            else "none (mt.reference = none: no gate)"),
         "quality_table": "\n".join(quality_rows), "counts_table": "\n".join(count_rows),
         "filters": "span-QA answers that could not be re-located", 
     }

@@ -1,10 +1,11 @@
-"""`ablate compare`, `ablate checklist` and `ablate power`: thin Typer commands over ablate.reports.
+"""`ablate compare`, `ablate checklist`, `ablate rerun` and `ablate power`: thin Typer commands over ablate.reports.
 
     ablate compare --baseline baseline --treatment stilts:mnli --output-dir ablate-runs --out report/
     ablate compare --arms baseline,stilts:mnli,stilts-mlm:mnli --targets xtreme --out report/
     ablate compare --from-report RUN_ID --output-dir ablate-runs
     ablate checklist --experiment ablate --output-dir ablate-runs --out checklist.md
     ablate power --baseline baseline --treatment stilts:mnli --delta 1.6
+    ablate rerun RUN_ID --output-dir ablate-runs
 """
 
 from __future__ import annotations
@@ -175,3 +176,34 @@ def power_cmd(
     console.print(table)
     console.print(f"From {source}. Seed SD: one seed's paired difference; test SE: the test-set part of Δ's "
                   "standard error (more seeds do not shrink it).", highlight=False)
+
+
+def rerun_cmd(
+    run_id: Annotated[str, typer.Argument(help="MLflow run id of an `ablate run` parent run (see the checklist or the UI).")],
+    experiment: ExpOpt = None, output_dir: OutDirOpt = None, tracking_uri: UriOpt = None,
+    seeds: Annotated[Optional[str], typer.Option("--seeds", help="Run these seeds instead of the run's own seed.")] = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Only print the equivalent `ablate run` command.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run a tracked run again from the resolved config it logged (config.json): same recipe, task,
+    targets, model, preset, every setting and MT flag. Prints the equivalent `ablate run` command.
+
+    Example: ablate rerun 3f2a... --output-dir ablate-runs
+    """
+    from rich.console import Console
+
+    from ablate.cli import run_plan
+    from ablate.recipes import load
+    from ablate.reports.reproduce import run_command, run_config
+
+    console = Console()
+    store = _store(experiment, output_dir, tracking_uri)
+    cfg = run_config(store, run_id, seeds, output_dir=str(output_dir) if output_dir else None,
+                     tracking_uri=tracking_uri)
+    tags = store.run_info(run_id)["tags"]
+    console.print(f"Equivalent command: {run_command(cfg)}", highlight=False, soft_wrap=True)
+    console.print(f"The run was logged at commit {tags.get('git_commit', 'unknown')[:12]}"
+                  + (" from uncommitted (dirty) code" if tags.get("git_dirty") not in (None, "no") else "")
+                  + ": check that commit out for the same code.", highlight=False)
+    if not print_only:
+        run_plan(load(cfg.recipe).plan(cfg), cfg, quiet=quiet)

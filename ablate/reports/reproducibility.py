@@ -4,6 +4,7 @@ compute, code, commands to reproduce), and the ones only a person can answer."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 
 import numpy as np
@@ -118,8 +119,8 @@ def auto_items(store: Store, runs: dict[str, list], n_replicates: int, seed: int
     add("Code version, dirty flag and environment", "; ".join(f"{a}: {', '.join(v)}" for a, v in code.items())
         + ". Python " + ", ".join(sorted({str(e.get('python')) for e in env.values()})) + "; " + ", ".join(
         f"{k} {v}" for k, v in next(iter(pkgs.values()), {}).items() if v), {"code": code, "packages": pkgs})
-    add("Commands to reproduce each number", "\n".join(f"- `{c}`" for c in reproduce_commands(latest, seeds, store)),
-        reproduce_commands(latest, seeds, store))
+    commands = reproduce_commands(latest, seeds, store)
+    add("Commands to reproduce each number", "\n".join(f"- `{c}`" for c in commands), commands)
     return items
 
 
@@ -128,21 +129,37 @@ _METRIC_TEXT = {"accuracy": "accuracy = Σcorrect/Σn", "em_f1": "(EM + F1)/2 fr
 
 
 def reproduce_commands(latest: dict, seeds: dict, store: Store) -> list[str]:
+    """Per arm: `ablate rerun` of its latest run and the expanded `ablate run` for all its seeds,
+    both from the config the run logged; the comparison command last."""
+    from ablate.errors import AblateError
+    from ablate.reports.reproduce import run_command, run_config
+
+    where = f"--tracking-uri {shlex.quote(store.uri)} --experiment {shlex.quote(store.experiment)}"
     out = []
     for a, r in latest.items():
-        task = r.tags.get("intermediate_task", "none")
-        parts = ["ablate run", r.tags.get("recipe", "?")]
-        if task != "none":
-            parts += ["--task", task]
-        parts += ["--targets", r.tags.get("targets", ""), "--seeds", ",".join(map(str, seeds[a])),
-                  "--preset", r.tags.get("preset", "paper"), "--model", r.tags.get("model", "?")]
-        if r.tags.get("model_revision"):
-            parts += ["--set", f"model_revision={r.tags['model_revision']}"]
-        out.append(" ".join(parts) + f"   # at commit {r.tags.get('git_commit', '?')[:12]}")
+        commit = f"at commit {r.tags.get('git_commit', '?')[:12]}"
+        try:
+            command = run_command(run_config(store, r.run_id, tuple(seeds[a])))
+        except AblateError as e:
+            out.append(f"{_tag_command(r, seeds[a])}   # APPROXIMATE ({e}) {commit}")
+            continue
+        out += [f"ablate rerun {r.run_id} {where}   # {a} seed {r.seed}, from its logged config, {commit}",
+                f"{command}   # {a}, seeds {','.join(map(str, seeds[a]))}, {commit}"]
     labels = list(latest)
     if len(labels) > 1:
-        out.append(f"ablate compare --arms {','.join(labels)} --tracking-uri {store.uri} --experiment {store.experiment}")
+        out.append(f"ablate compare --arms {','.join(labels)} {where}")
     return out
+
+
+def _tag_command(r, seeds) -> str:
+    """The command as far as the run's tags tell it (runs that logged no config.json)."""
+    task = r.tags.get("intermediate_task", "none")
+    parts = ["ablate", "run", r.tags.get("recipe", "?")] + (["--task", task] if task != "none" else [])
+    parts += ["--targets", r.tags.get("targets", ""), "--seeds", ",".join(map(str, seeds)),
+              "--preset", r.tags.get("preset", "paper"), "--model", r.tags.get("model", "?")]
+    if r.tags.get("model_revision"):
+        parts += ["--set", f"model_revision={r.tags['model_revision']}"]
+    return shlex.join(parts)
 
 
 def _dev_test(rs, task: str) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ablate.errors import AblateError, did_you_mean
-from ablate.metric_names import metric_key
+from ablate.metric_names import logged_task, metric_key
 from ablate.records import Arm, Cell, RunRecord, Store
 from ablate.reports.significance import MIN_CALIBRATED_SEEDS, STAT_COLUMNS, TaskData, points
 from ablate.tasks import TARGET_GROUPS, expand_targets, get_task
@@ -248,7 +248,7 @@ def _rederive(cell: Cell, u: np.ndarray, g, metric: str, label: str) -> list[str
 
 
 def _languages(run: RunRecord, task: str, metric: str, split: str) -> set[str]:
-    prefix = metric_key(task, "", "", split).rstrip(".")
+    prefix = metric_key(logged_task(task, run.metrics), "", "", split).rstrip(".")
     suffix = f".{metric}"
     return {k[len(prefix) + 1:-len(suffix)] for k in run.metrics
             if k.startswith(prefix + ".") and k.endswith(suffix) and k.count(".") == prefix.count(".") + 2} - {"avg"}

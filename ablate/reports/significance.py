@@ -111,8 +111,8 @@ class Numbers:
     paired: bool
     parallel: dict[str, bool]
     n_units: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> lang|"*" -> units
-    task_moments: dict[tuple[str, str], vc.Moments] = field(default_factory=dict, repr=False)  # (arm, task)
     moments: dict[tuple, vc.Moments] = field(default_factory=dict, repr=False)  # (arm, task|None, lang|None)
+    task_replicates: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)  # (arm, task) -> (B,)
 
 
 def entropy(seed: int, *names: str) -> np.random.SeedSequence:
@@ -246,16 +246,13 @@ def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int,
         lines.append(Line("overall", labels[a], labels[0], overall, None, "F1",
                           **compare_level(top, "overall", None, paired, alpha, n_replicates, rng)))
     adjust(lines, alpha)
-    return Numbers(lines, n_replicates, paired, parallel, units, moments, every)
-
-
-def mean_of_tasks(numbers: Numbers, picks: Sequence[tuple[str, str]], alpha: float
-                  ) -> tuple[vc.ComponentsResult, str | None]:
-    """The default test of the mean of task-level Δs ``[(treatment, task), ...]`` (e.g. the best
-    arm per task, chosen post hoc — optimistic; tasks have independent test sets), and why its p
-    is refused (as for the overall level), or None."""
-    m = vc.mean_moments([numbers.task_moments[k] for k in picks])
-    return vc.components_test(m, alpha), refusal(m, "overall")
+    replicates = {}
+    for data in tasks:  # joint replicates per task for post-hoc selections (the checklist's best arm)
+        rng = np.random.default_rng(entropy(seed, "replicates", data.task))
+        arms = labels[1:]
+        joint = vc.joint_replicates([moments[(a, data.task)] for a in arms], rng, n_replicates, alpha)
+        replicates.update({(a, data.task): r for a, r in zip(arms, joint)})
+    return Numbers(lines, n_replicates, paired, parallel, units, every, replicates)
 
 
 def families(lines: Sequence[Line]) -> dict[tuple, list[Line]]:

@@ -223,3 +223,39 @@ def components_test(m: Moments, alpha: float = 0.05) -> ComponentsResult:
     p = 2 * sps.t.sf(t, df)
     half = sps.t.ppf(1 - alpha / 2, df) * se
     return ComponentsResult(delta, delta - half, delta + half, p, df, v_seed, v_ex, 1 - alpha)
+
+
+def joint_replicates(parts: Sequence[Moments], rng: np.random.Generator, n_replicates: int,
+                     alpha: float = 0.05) -> np.ndarray:
+    """Replicates Δ^b ``(A, B)`` of several arms against the same baseline at one level, drawn
+    jointly from the default test's sampling distribution (for post-hoc selections such as "the
+    best arm per task", which need the arms' joint behaviour; one level, no batch axes).
+
+    Per replicate: the arms' seed parts share one draw from the observed between-seed covariance
+    (paired: of per-seed differences), each arm's test-set part is an independent normal, and a
+    common χ² divisor gives the t tails of the test's degrees of freedom (the smallest over arms).
+    Each arm's replicate variance matches its own V_seed + V_test.
+    """
+    tests = [components_test(m, alpha) for m in parts]
+    if any(not np.isfinite(float(t.p)) for t in tests):  # one seed: nothing to resample
+        return np.repeat(np.array([[float(t.delta)] for t in tests]), n_replicates, axis=1)
+    df = min(float(t.df) for t in tests)
+
+    def mean_draw(seeds: np.ndarray, g: np.ndarray) -> np.ndarray:  # (K, S) -> (B, K): N(0, Σ̂/S)
+        s = seeds.shape[-1]
+        centred = seeds - seeds.mean(axis=-1, keepdims=True)
+        return g @ centred.T / np.sqrt((s - 1) * s)
+
+    if parts[0].paired:
+        diffs = np.stack([m.seeds_a - m.seeds_b for m in parts])
+        seed = mean_draw(diffs, rng.standard_normal((n_replicates, diffs.shape[-1])))
+    else:
+        base = mean_draw(parts[0].seeds_b[None, :], rng.standard_normal((n_replicates, parts[0].seeds_b.size)))
+        seed = np.concatenate([mean_draw(m.seeds_a[None, :], rng.standard_normal((n_replicates, m.seeds_a.size)))
+                               for m in parts], axis=1) - base
+    with np.errstate(invalid="ignore", divide="ignore"):  # match each arm's floored seed variance
+        scale = np.sqrt(np.array([float(t.var_seeds) for t in tests]) / seed.var(axis=0))
+    seed = seed * np.where(np.isfinite(scale), scale, 0.0)
+    test = rng.standard_normal(seed.shape) * np.sqrt([float(t.var_examples) for t in tests])
+    tails = np.sqrt(rng.chisquare(df, n_replicates) / df)[:, None] if np.isfinite(df) else 1.0
+    return (np.array([float(t.delta) for t in tests]) + (seed + test) / tails).T

@@ -1,6 +1,6 @@
 """Sentence and sentence-pair classification (NLI, paraphrase): one label per example.
 
-Per-example sufficient statistics (STATISTICS.md): `correct`, `n`, and per class id c
+Per-example sufficient statistics (docs/statistics.md): `correct`, `n`, and per class id c
 `tp:c`, `pred:c`, `gold:c` (ablate.metrics.classification), so accuracy and macro-F1
 re-derive exactly from column sums.
 

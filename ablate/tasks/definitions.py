@@ -1,4 +1,4 @@
-"""The registered tasks (DATASETS.md for ids, configs, columns and label meanings)."""
+"""The registered tasks (data_cards/ for ids, configs, columns and label meanings)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ register(TaskSpec(
         MNLI_TRAIN,
         Source("stanfordnlp/snli", "plain_text", "train", _NLI),
     ),
-    # One shared NLI head; the dev set for selection is ANLI's dev rounds (PAPER.md: unverified).
+    # One shared NLI head; the dev set for selection is ANLI's dev rounds (docs/paper.md: unverified).
     dev=tuple(Source("facebook/anli", "plain_text", f"dev_r{r}", _NLI, id_column="uid") for r in (1, 2, 3)),
     label_names=NLI_LABELS, cards=("anli_plus", "anli", "mnli", "snli"),
     notes="SNLI rows with label -1 (no gold) are dropped.",

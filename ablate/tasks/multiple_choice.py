@@ -1,6 +1,6 @@
 """Multiple choice (HellaSwag, CommonsenseQA, Cosmos QA): pick one of n candidate answers.
 
-As in jiant (PAPER.md): every choice is encoded together with the context as a sequence pair
+As in jiant (docs/paper.md): every choice is encoded together with the context as a sequence pair
 `(prompt, choice)`, a one-output head scores each pair (AutoModelForMultipleChoice), and the
 loss is cross-entropy over the choices of an example.
 
@@ -14,7 +14,7 @@ Canonical columns (a task maps its Hub columns onto these):
 - `label` (int): index of the correct choice (`Source.label_map` turns "0".."3" / "A".."E" into it).
 Pairs longer than `max_length` are cut longest-first (the tokenizer's `truncation=True`).
 
-Per-example sufficient statistics (STATISTICS.md): `correct`, `n` (ablate.metrics.classification).
+Per-example sufficient statistics (docs/statistics.md): `correct`, `n` (ablate.metrics.classification).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Multiple-choice intermediate tasks: HellaSwag, CommonsenseQA, Cosmos QA (DATASETS.md).
+"""Multiple-choice intermediate tasks: HellaSwag, CommonsenseQA, Cosmos QA (cards in data_cards/).
 
 Each maps its Hub columns onto the canonical columns of ablate.tasks.multiple_choice, with the
 prompt/choice split jiant uses. Labels: HellaSwag's strings "0".."3" and CommonsenseQA's

@@ -12,6 +12,25 @@ from types import MappingProxyType
 
 
 @dataclass(frozen=True)
+class Holdout:
+    """A deterministic slice of a split, so selection data can come out of a training split.
+
+    The `size` rows with the smallest sha256(`salt` + ":" + Hub id) are `held_out` (at most
+    `max_fraction` of the rows, at least one); every other row is the `rest`. Hashing the id
+    makes the slice independent of row order and the same for every seed and recipe.
+    """
+
+    part: str  # "held_out" | "rest"
+    size: int = 500
+    max_fraction: float = 0.2
+    salt: str = "ablate-selection"
+
+    def describe(self) -> str:
+        return (f"{self.part}: {self.size} rows (<= {self.max_fraction:g} of the split) with the "
+                f"smallest sha256('{self.salt}:' + id)")
+
+
+@dataclass(frozen=True)
 class Source:
     """One split of one Hub dataset, mapped onto a format's canonical columns.
 
@@ -33,6 +52,10 @@ class Source:
     parallel: bool = False  # the i-th row is the same example in every language (XNLI, PAWS-X)
     revision: str | None = None  # default Hub revision (cfg.dataset_revisions wins)
     hint: str = ""  # appended to Hub loading errors (e.g. how to load a script dataset)
+    holdout: Holdout | None = None  # keep only one part of a deterministic slice (selection sets)
+    # Drop rows whose `context` is the context of any row of these sources: selection data that
+    # contains the English originals of a test set (SQuAD v1.1 dev holds XQuAD's paragraphs).
+    exclude_contexts: tuple["Source", ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
@@ -52,7 +75,16 @@ class Source:
 
     def describe(self) -> str:
         where = "".join(f" [{c}={v}]" for c, v in self.where)
-        return f"{self.hub_id}/{self.config}:{self.split}{where}"
+        rules = f" [{self.holdout.part}]" if self.holdout else ""
+        rules += "".join(f" [minus contexts of {s.hub_id}/{s.config}:{s.split}]" for s in self.exclude_contexts)
+        return f"{self.hub_id}/{self.config}:{self.split}{where}{rules}"
+
+    def rules(self) -> list[str]:
+        """The selection rules applied to this source, in words (the phase logs them as a tag)."""
+        out = [f"{self.describe()}: {self.holdout.describe()}"] if self.holdout else []
+        out += [f"{self.hub_id}/{self.config}:{self.split}: rows whose context occurs in "
+                f"{s.hub_id}/{s.config}:{s.split} are excluded" for s in self.exclude_contexts]
+        return out
 
 
 @dataclass(frozen=True)
@@ -77,6 +109,11 @@ class TaskSpec:
         object.__setattr__(self, "evaluation", MappingProxyType(dict(self.evaluation)))
 
     @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source the task reads: train, dev, the sets dev's rules exclude, evaluation."""
+        excluded = tuple(x for s in (*self.train, *self.dev) for x in s.exclude_contexts)
+        return (*self.train, *self.dev, *excluded, *self.evaluation.values())
+
+    @property
     def hub_ids(self) -> tuple[str, ...]:
-        sources = [*self.train, *self.dev, *self.evaluation.values()]
-        return tuple(dict.fromkeys(s.hub_id for s in sources))
+        return tuple(dict.fromkeys(s.hub_id for s in self.sources))

@@ -14,9 +14,13 @@ entity cut off is missed (recall) and one cut in its middle leaves a shorter, wr
 UPOS and CCG "O" is no tag at all, so the word is always wrong. (Sentences longer than the
 window are rare at XTREME's 256 sub-tokens; a sliding window would recover them.)
 
-Metric (STATISTICS.md): per sentence `(tp, n_pred, n_gold)` of `seqeval.metrics.f1_score` on the
-tag *strings* (ablate.metrics.seqeval_f1) — XTREME's metric for PAN-X and, on the raw UPOS
-strings, for UD-POS. A task whose `metric` is "accuracy" (CCG) is scored on tokens: every tag is
+Metric (docs/statistics.md): per sentence `(tp, n_pred, n_gold)` of `seqeval.metrics.f1_score` on the tag *strings*
+(ablate.metrics.seqeval_f1) — XTREME's metric for PAN-X and, on the raw UPOS strings, for UD-POS.
+seqeval 0.0.12 and ≥ 1.0 chunk prefix-less UPOS tags differently, so UD-POS is scored both ways
+(`SEQEVAL_VERSIONS`): `f1`/`precision`/`recall` under 0.0.12, the version behind XTREME's
+published numbers, and `f1_seqeval1`/... under seqeval ≥ 1.0, from statistics
+`tp, n_pred, n_gold, tp_seqeval1, n_pred_seqeval1, n_gold_seqeval1`. BIO tasks (PAN-X) chunk
+identically under both and are scored once (seqeval 1.x). A task whose `metric` is "accuracy" (CCG) is scored on tokens: every tag is
 passed to seqeval as a single-token chunk `S-<tag>`, so n_pred = n_gold = tokens and F1 =
 precision = recall = token accuracy, the usual supertagging score.
 """
@@ -33,7 +37,11 @@ from ablate.tasks.spec import TaskSpec
 
 HEAD = "token_classification"
 SELECTION_METRIC = "f1"  # English-dev metric for checkpoint selection (token accuracy for CCG)
-METRICS = ("f1", "precision", "recall")  # the first is XTREME's metric for UD-POS and PAN-X
+METRICS = ("f1", "precision", "recall",  # the first is XTREME's metric for UD-POS and PAN-X
+           "f1_seqeval1", "precision_seqeval1", "recall_seqeval1")  # UD-POS only (module docstring)
+# task -> (seqeval version of the primary statistics, version of the `_seqeval1` ones)
+SEQEVAL_VERSIONS = {"udpos": ("0.0.12", "1")}
+SECOND_SUFFIX = "_seqeval1"
 SEQUENCE_OUTPUTS = ("logits",)  # (seq_len, num_labels) per feature, cut to the feature's length
 IGNORE = -100  # label of positions the loss skips
 ABSTAIN = "O"  # prediction for a word without a scored sub-token (see the module docstring)
@@ -148,6 +156,8 @@ def prediction_columns(ds, predictions: list[list[str]], spec: TaskSpec) -> dict
 
 
 def stat_names(spec: TaskSpec) -> tuple[str, ...]:
+    if spec.name in SEQEVAL_VERSIONS:
+        return seqeval_f1.stat_names + tuple(n + SECOND_SUFFIX for n in seqeval_f1.stat_names)
     return seqeval_f1.stat_names
 
 
@@ -159,10 +169,17 @@ def scored_tags(tags: list[list[str]], spec: TaskSpec) -> list[list[str]]:
 
 
 def example_stats(ds, predictions: list[list[str]], spec: TaskSpec, lang: str) -> np.ndarray:
-    """(n_sentences, 3) `(tp, n_pred, n_gold)` in `stat_names(spec)` order."""
-    return seqeval_f1.stats(scored_tags(gold_tags(ds, spec), spec), scored_tags(predictions, spec))
+    """(n_sentences, 3 or 6) `(tp, n_pred, n_gold)` per seqeval version, in `stat_names(spec)` order."""
+    gold, pred = scored_tags(gold_tags(ds, spec), spec), scored_tags(predictions, spec)
+    versions = SEQEVAL_VERSIONS.get(spec.name, ("1",))
+    return np.concatenate([seqeval_f1.stats(gold, pred, version=v) for v in versions], axis=1)
 
 
 def aggregate(totals: np.ndarray, spec: TaskSpec, lang: str | None = None) -> dict:
-    """Summed statistics (..., 3) -> {'f1', 'precision', 'recall'} on the 0-100 scale, shape (...)."""
-    return seqeval_f1.aggregate(totals)
+    """Summed statistics (..., 3 or 6) -> {'f1', 'precision', 'recall'} (and their `_seqeval1`
+    twins for UD-POS) on the 0-100 scale, shape (...)."""
+    totals = np.asarray(totals)
+    out = seqeval_f1.aggregate(totals[..., :3])
+    if spec.name in SEQEVAL_VERSIONS:
+        out.update({k + SECOND_SUFFIX: v for k, v in seqeval_f1.aggregate(totals[..., 3:]).items()})
+    return out

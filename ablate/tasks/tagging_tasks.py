@@ -1,7 +1,7 @@
 """Tagging tasks: CCG supertagging (intermediate), UD-POS and PAN-X (XTREME targets).
 
 UD-POS and PAN-X keep the Hub's ClassLabel ids in the canonical `tags` column; `label_names`
-below are those ClassLabels' names in order (DATASETS.md; checked against the fixtures' features
+below are those ClassLabels' names in order (data_cards/udpos.md, panx.md; checked against the fixtures' features
 in tests/tasks/test_tagging.py), so ids turn back into the exact strings XTREME scores.
 
 CCG's label space is data-dependent (the 425 most frequent training supertags + UNK,

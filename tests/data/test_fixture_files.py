@@ -52,6 +52,8 @@ def test_every_expected_config_exists():
     expected |= {(XTREME, f"MLQA.{lang}.{lang}") for lang in languages.MLQA}
     expected |= {(XTREME, f"bucc18.{lang}") for lang in languages.BUCC}
     expected |= {(XTREME, f"tatoeba.{languages.TATOEBA_CODES[lang]}") for lang in languages.TATOEBA}
+    expected |= {("openlanguagedata/flores_plus", languages.FLORES_PLUS_CODES[lang])
+                 for lang in ("en", *languages.NON_ENGLISH)}
     assert {_id_config(d) for d in CONFIG_DIRS} == expected
 
 

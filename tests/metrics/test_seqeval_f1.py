@@ -148,3 +148,94 @@ def test_bootstrap_rows_are_vectorised():
         resample = [i for i in range(len(rows)) for _ in range(weights[b, i])]
         f1 = seqeval_scores([y_true[i] for i in resample], [y_pred[i] for i in resample])[2]
         assert batch["f1"][b] == pytest.approx(f1, rel=1e-12, abs=1e-12)
+
+
+# --- seqeval 0.0.12 (XTREME's 2020 leaderboard) ---------------------------------------------
+# Expected outputs below were written down by hand from seqeval 0.0.12's `get_entities`
+# (type = text after the last '-', prefix = first character; same start/end rules as 1.x).
+OLD = "0.0.12"
+
+
+def test_old_seqeval_reads_the_whole_pos_tag_as_its_type():
+    assert seqeval_f1.split_tag("NOUN", OLD) == ("N", "NOUN")
+    assert seqeval_f1.split_tag("X", OLD) == ("X", "X")
+    assert seqeval_f1.split_tag("O", OLD) == ("O", "O")
+    assert seqeval_f1.split_tag("B-PER", OLD) == ("B", "PER")
+
+
+@pytest.mark.parametrize("tags,old,new", [
+    # the issue's example: one chunk under 1.x (CCONJ's chunk is overwritten by SCONJ's S-start)
+    (["CCONJ", "SCONJ"], [("CCONJ", 0, 0), ("SCONJ", 1, 1)], [("CONJ", 1, 1)]),
+    (["NOUN", "NOUN", "VERB"], [("NOUN", 0, 1), ("VERB", 2, 2)], [("OUN", 0, 1), ("ERB", 2, 2)]),
+    # 'O' closes an X run under 0.0.12; under 1.x both have type '_' and the chunk is dropped
+    (["X", "O"], [("X", 0, 0)], []),
+    (["SYM", "SYM"], [("SYM", 0, 0), ("SYM", 1, 1)], [("YM", 0, 0), ("YM", 1, 1)]),
+])
+def test_old_and_new_chunking_of_pos_tags_by_hand(tags, old, new):
+    assert seqeval_f1.chunks(tags, OLD) == old
+    assert seqeval_f1.chunks(tags, "1") == new
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert get_entities(tags) == new  # the installed seqeval is 1.x
+
+
+def test_old_and_new_f1_differ_on_the_same_pos_predictions_by_hand():
+    y_true = [["CCONJ", "SCONJ", "NOUN"]]
+    y_pred = [["SCONJ", "SCONJ", "NOUN"]]
+    # 0.0.12: gold {CCONJ0, SCONJ1, NOUN2}, pred {SCONJ0, SCONJ1, NOUN2}: tp 2 of 3 and 3
+    assert seqeval_f1.stats(y_true, y_pred, version=OLD).tolist() == [[2, 3, 3]]
+    assert seqeval_f1.aggregate([2, 3, 3])["f1"] == pytest.approx(200 / 3)
+    # 1.x: gold {CONJ1, OUN2}, pred {CONJ0, CONJ1, OUN2}: tp 2, F1 = 4/5
+    assert seqeval_f1.stats(y_true, y_pred, version="1").tolist() == [[2, 3, 2]]
+    assert seqeval_scores(y_true, y_pred)[2] == pytest.approx(80.0)
+
+
+def test_x_run_across_sentences_is_closed_by_the_separator_under_old_seqeval():
+    y_true = [["NOUN", "X"], ["X", "VERB"]]
+    # 0.0.12: NOUN X | O | X VERB | O -> four chunks, each credited to its own sentence
+    assert seqeval_f1.stats(y_true, y_true, version=OLD).tolist() == [[2, 2, 2], [2, 2, 2]]
+    assert seqeval_f1.stats([["NOUN", "X"]], [["NOUN", "X"]], version=OLD).tolist() == [[2, 2, 2]]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bio_tags_score_identically_under_both_versions(seed):
+    rng = random.Random(seed)
+    y_true = [bio_sentence(rng) for _ in range(rng.randint(1, 25))]
+    y_pred = [perturb(rng, s, bio_sentence) for s in y_true]
+    assert np.array_equal(seqeval_f1.stats(y_true, y_pred, version=OLD), seqeval_f1.stats(y_true, y_pred))
+
+
+def test_unknown_seqeval_version_is_one_clear_error():
+    with pytest.raises(AblateError, match="Unknown seqeval version '0.1'; ablate reproduces 1, 0.0.12"):
+        seqeval_f1.stats([["O"]], [["O"]], version="0.1")
+
+
+@pytest.mark.slow
+def test_old_version_equals_the_real_seqeval_0_0_12_from_pypi(tmp_path):
+    """Download seqeval 0.0.12 (no install: its metrics module needs only numpy) and compare."""
+    import importlib.util
+    import subprocess
+    import sys
+    import tarfile
+
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                           "seqeval==0.0.12", "-d", str(tmp_path), "-q"], capture_output=True, timeout=300)
+    archives = list(tmp_path.glob("seqeval-0.0.12*.tar.gz"))
+    if done.returncode != 0 or not archives:
+        pytest.skip("seqeval 0.0.12 could not be downloaded from PyPI")
+    with tarfile.open(archives[0]) as tar:
+        tar.extractall(tmp_path, filter="data")
+    source = tmp_path / "seqeval-0.0.12" / "seqeval" / "metrics" / "sequence_labeling.py"
+    spec = importlib.util.spec_from_file_location("seqeval_0_0_12", source)
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    for make in (bio_sentence, noisy_sentence, upos_sentence):
+        for seed in range(60):
+            rng = random.Random(seed)
+            y_true = [make(rng) for _ in range(rng.randint(1, 25))]
+            y_pred = [perturb(rng, s, make) for s in y_true]
+            rows = seqeval_f1.stats(y_true, y_pred, version=OLD)
+            gold, pred = set(old.get_entities(y_true)), set(old.get_entities(y_pred))
+            assert rows.sum(axis=0).tolist() == [len(gold & pred), len(pred), len(gold)]
+            assert seqeval_f1.aggregate(rows.sum(axis=0))["f1"] == pytest.approx(
+                100 * old.f1_score(y_true, y_pred), rel=1e-12, abs=1e-12)

@@ -74,8 +74,9 @@ def test_gold_peaked_logits_give_back_the_gold_tags(task, lang, tokenizer, smoke
                               meta, spec)
     assert predictions == fmt.gold_tags(ds, spec)
     stats = fmt.example_stats(ds, predictions, spec, lang)
-    assert stats.shape == (len(ds), 3)
-    assert fmt.aggregate(stats.sum(0), spec, lang) == {"precision": 100.0, "recall": 100.0, "f1": 100.0}
+    assert stats.shape == (len(ds), len(fmt.stat_names(spec)))
+    scores = fmt.aggregate(stats.sum(0), spec, lang)
+    assert set(scores) >= {"precision", "recall", "f1"} and set(scores.values()) == {100.0}
     columns = fmt.prediction_columns(ds, predictions, spec)
     assert columns["gold"] == columns["prediction"] and len(columns["tokens"]) == len(ds)
 
@@ -90,16 +91,33 @@ def test_statistics_rederive_seqeval_on_the_tag_strings(task, smoke_cfg):
         # Noisy predictions: keep the gold tag or draw any label (chunks broken and made up).
         pred = [[t if rng.random() < 0.6 else rng.choice(spec.label_names) for t in row] for row in gold]
         stats = fmt.example_stats(ds, pred, spec, lang)
-        expected = 100 * f1_score(gold, pred)
-        assert fmt.aggregate(stats.sum(0), spec, lang)["f1"] == pytest.approx(expected, abs=1e-9)
+        expected = 100 * f1_score(gold, pred)  # the installed seqeval is 1.x
+        key = "f1_seqeval1" if task == "udpos" else "f1"  # UD-POS's primary follows seqeval 0.0.12
+        assert fmt.aggregate(stats.sum(0), spec, lang)[key] == pytest.approx(expected, abs=1e-9)
+
+
+def test_udpos_logs_both_seqeval_conventions_and_panx_one():
+    udpos, panx = get_task("udpos"), get_task("panx")
+    assert fmt.stat_names(udpos) == ("tp", "n_pred", "n_gold", "tp_seqeval1", "n_pred_seqeval1", "n_gold_seqeval1")
+    assert fmt.stat_names(panx) == ("tp", "n_pred", "n_gold")
+    from datasets import Dataset
+
+    ds = Dataset.from_dict({"tokens": [["a", "b", "c"]], "tags": [["CCONJ", "SCONJ", "NOUN"]]})
+    stats = fmt.example_stats(ds, [["SCONJ", "SCONJ", "NOUN"]], udpos, "en")
+    assert stats.tolist() == [[2, 3, 3, 2, 3, 2]]  # seqeval 0.0.12 counts, then seqeval 1.x counts
+    scores = fmt.aggregate(stats.sum(0), udpos, "en")
+    assert scores["f1"] == pytest.approx(200 / 3) and scores["f1_seqeval1"] == pytest.approx(80.0)
+    assert "f1_seqeval1" not in fmt.aggregate(np.array([1, 1, 1]), panx, "en")
 
 
 def test_udpos_is_scored_on_raw_upos_strings_like_xtreme():
     spec = get_task("udpos")
     gold = [["NOUN", "NOUN", "VERB", "PUNCT"]]
     pred = [["NOUN", "ADJ", "VERB", "PUNCT"]]
-    stats = fmt.seqeval_f1.stats(fmt.scored_tags(gold, spec), fmt.scored_tags(pred, spec))
-    assert fmt.aggregate(stats.sum(0), spec)["f1"] == pytest.approx(100 * f1_score(gold, pred))
+    from datasets import Dataset
+
+    stats = fmt.example_stats(Dataset.from_dict({"tokens": gold, "tags": gold}), pred, spec, "en")
+    assert fmt.aggregate(stats.sum(0), spec)["f1_seqeval1"] == pytest.approx(100 * f1_score(gold, pred))
 
 
 def test_truncated_words_are_predicted_O_and_count_as_misses(tokenizer, smoke_cfg):
