@@ -173,3 +173,22 @@ def test_unpaired_arms_with_different_seed_counts():
     top = next(m for m in nb.lines if m.level == "overall")
     assert (top.s_a, top.s_b) == (4, 2) and top.seed_test == "label-permutation"
     assert top.seed_min_p == pytest.approx(sig.min_seed_p([4, 2], paired=False))
+
+
+def test_report_path_aa_rate_when_seed_noise_dominates():
+    """Issue 9: through `compute` (what `ablate compare` reports), A/A with 3 seeds and a seed effect
+    shared by a task's languages. The former crossed bootstrap rejected 13.5 % of these cells; the
+    rate must now lie in the binomial 99 % band of 5 % for 150 studies."""
+    from ablate.stats import simulate as sm
+
+    tau, gamma = sm.REGIMES["seed-dominated"]
+    study = sm.simulate(np.random.default_rng(9), sm.Design(tasks=1, languages=4, seeds=3, n=300, tau=tau,
+                                                             gamma=gamma), 150)
+    p = []
+    for i in range(150):
+        stats = {f"l{k}": [np.stack([a[i] / 100, np.ones_like(a[i])], -1) for a in (b_arm, a_arm)]
+                 for k, (a_arm, b_arm) in enumerate(study[0])}
+        nb = sig.compute([sig.TaskData("t", "accuracy", stats)], ["base", "arm"], 50, i, 0.05, paired=False)
+        p += [m.p for m in nb.lines if m.level == "cell"]
+    half = 2.576 * np.sqrt(0.05 * 0.95 / 150)
+    assert 0.05 - half <= np.mean(np.array(p) <= 0.05) <= 0.05 + half, np.mean(np.array(p) <= 0.05)
