@@ -111,3 +111,19 @@ def test_aa_false_positive_rate_large_grid(seeds, regime):
     # test somewhat conservative (2–4 %, docs/statistics.md), hence the lower bound of 2 %.
     for level, rate in levels.items():
         assert 0.02 <= rate <= 0.07, (level, rate)
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_joint_replicates_match_each_arms_variance_and_share_the_baseline(paired):
+    rng = np.random.default_rng(4)
+    base = rng.normal(60, 3, (5, 80))
+    arms = [base + rng.normal(d, 3, (5, 80)) for d in (1.0, 2.0)]
+    parts = [vc.cell_moments(a, rng.normal(60, 3, (5, 80)) if not paired else base, paired) for a in arms]
+    reps = vc.joint_replicates(parts, np.random.default_rng(0), 20_000)
+    for m, r in zip(parts, reps):
+        res = vc.components_test(m)
+        df = float(res.df)
+        t_var = df / (df - 2) if df > 2 else np.inf  # t tails inflate the variance by df/(df−2)
+        assert r.mean() == pytest.approx(float(res.delta), abs=0.1)
+        assert r.var() == pytest.approx((float(res.var_seeds) + float(res.var_examples)) * t_var, rel=0.15)
+    assert reps.shape == (2, 20_000)
