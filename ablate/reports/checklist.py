@@ -179,7 +179,7 @@ def terminal(c: dict, console) -> None:
 
     table = Table(title="Claims (PAPER.md)")
     for h in ("claim", "paper", "measured Δ̂ [CI]", "status"):
-        table.add_column(h)
+        table.add_column(h, overflow="fold")
     for r in c["claims"]:
         m = r["measured"]
         table.add_row(r["id"], "—" if r["paper_figure"] is None else f"+{r['paper_figure']}",

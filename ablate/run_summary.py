@@ -1,0 +1,70 @@
+"""What a finished `ablate run` reports: the console table and the parent runs' MLflow
+description (`mlflow.note.content`, the Markdown the UI shows on the run page)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+
+
+def _targets(plan):
+    from ablate.tasks import get_task
+
+    return [get_task(p.task) for p in plan.order() if p.kind in ("evaluate", "retrieve")]
+
+
+def _value(metrics, key) -> str:
+    value = metrics.get(key)
+    return "—" if value is None or math.isnan(value) else f"{value:.1f}"
+
+
+def _title(plan, cfg) -> str:
+    return plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
+
+
+def table(plan, cfg, runs) -> Table:
+    """A row per target task (its language-average primary metric, test / dev), a column per
+    seed; the XTREME score when all nine tasks ran; how many phases were reused. Numbers fold
+    onto a second line on a narrow terminal rather than being cut ('-21.…')."""
+    from ablate.metric_names import metric_key
+
+    out = Table(title=_title(plan, cfg))
+    out.add_column("target", overflow="fold")
+    out.add_column("metric (avg over languages)", overflow="fold", ratio=1)
+    for run in runs:
+        out.add_column(f"seed {run.seed}\ntest / dev", justify="right", overflow="fold", min_width=11)
+    for t in _targets(plan):
+        out.add_row(t.name, t.metric, *[
+            f"{_value(r.metrics, metric_key(t.name, 'avg', t.metric))} / "
+            f"{_value(r.metrics, metric_key(t.name, 'avg', t.metric, 'validation'))}" for r in runs])
+    if any("xtreme.score" in r.metrics for r in runs):
+        out.add_row("[bold]XTREME[/]", "mean of the 9 task scores", *[_value(r.metrics, "xtreme.score") for r in runs])
+    out.add_row("[dim]MLflow run[/]", "", *[f"[dim]{r.run_id[:12]}[/]" for r in runs])
+    out.add_row("[dim]phases reused[/]", "", *[f"[dim]{_reused(r)}/{len(r.phases)}[/]" for r in runs])
+    return out
+
+
+def _reused(run) -> int:
+    return sum(1 for p in run.phases.values() if p["cached"])
+
+
+def note(plan, cfg, run, signature: str) -> str:
+    """The parent run's description: the question, the headline numbers, what was reused."""
+    from ablate.metric_names import metric_key
+
+    lines = [f"**{_title(plan, cfg)}**, seed {run.seed}: {plan.question}", ""]
+    if "xtreme.score" in run.metrics:
+        lines += [f"**XTREME score: {_value(run.metrics, 'xtreme.score')}**", ""]
+    lines += ["| target | metric (avg over languages) | test | dev |", "|---|---|---:|---:|"]
+    for t in _targets(plan):
+        lines.append(f"| {t.name} | {t.metric} | {_value(run.metrics, metric_key(t.name, 'avg', t.metric))} "
+                     f"| {_value(run.metrics, metric_key(t.name, 'avg', t.metric, 'validation'))} |")
+    reused = [name for name, p in run.phases.items() if p["cached"]]
+    lines += ["", f"Phases reused from the phase store: {len(reused)}/{len(run.phases)}"
+              + (f" ({', '.join(reused)})" if reused else ""), "",
+              f"Signature: `{signature}`", "",
+              f"Preset `{cfg.preset}`, model `{cfg.model}`; every phase is a child run below this one."]
+    if cfg.preset == "smoke":
+        lines += ["", "_Smoke numbers from a tiny random model: the pipeline is real, the results are not._"]
+    return "\n".join(lines)
