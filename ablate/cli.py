@@ -314,8 +314,8 @@ def ui_cmd(
 
     cfg = resolve(None, None, _overrides(sets=None, output_dir=output_dir, tracking_uri=tracking_uri))
     uri = cfg.store_uri
-    check_store_exists(uri)
     check_port(port)
+    check_store_exists(uri)
     console.print(f"MLflow UI for {uri}: {experiment_url(uri, experiment, port)}  (Ctrl-C to stop)")
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port)]

@@ -95,7 +95,10 @@ def _check_local_files(plan: Plan, cfg: RunConfig) -> None:
         except AblateError:
             raise
         except Exception as e:  # datasets and pyarrow raise many unrelated types for a bad file
-            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            root = e
+            while root.__cause__ is not None or root.__context__ is not None:
+                root = root.__cause__ or root.__context__  # the parser's own words, e.g. "... in row 8"
+            first = str(root).splitlines()[0] if str(root) else type(root).__name__
             raise AblateError(f"Local data file '{path}' does not parse ({first}): fix it or remove it "
                               f"(it holds {src.hub_id} {src.config} {src.split}).") from e
         try:
