@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import errno
+import json
 import socket
 
 from ablate.errors import AblateError, unknown
 
 # MLflow 3.x defaults its UI to the GenAI workflow; this query parameter selects model training.
 WORKFLOW = "workflowType=machine_learning"
+# A "shared view" is an experiment tag the UI applies when the URL names it: the runs table then
+# opens with the headline columns instead of none (MLflow offers ~300 metrics to pick from).
+VIEW_KEY = "ablate-headline"
+VIEW_TAG = f"mlflow.sharedViewState.{VIEW_KEY}"
 
 
 def check_port(port: int) -> None:
@@ -43,4 +48,23 @@ def experiment_url(uri: str, experiment: str | None, port: int) -> str:
             return base
     if experiment not in names:
         raise unknown(f"MLflow experiment (in {uri})", experiment, names)
-    return f"{base}#/experiments/{names[experiment]}/runs?{WORKFLOW}"
+    write_headline_view(client, names[experiment])
+    return f"{base}#/experiments/{names[experiment]}/runs?{WORKFLOW}&viewStateShareKey={VIEW_KEY}"
+
+
+def headline_columns(metric_names) -> list[str]:
+    """The runs-table columns: the arm and seed, the XTREME score, each target's language
+    average of its primary metric (test split), in the task registry's order."""
+    from ablate.metric_names import metric_key
+    from ablate.tasks import TASKS
+
+    present = set(metric_names)
+    wanted = ["xtreme.score"] + [metric_key(t.name, "avg", t.metric) for t in TASKS.values() if t.role == "target"]
+    return (["params.`recipe`", "params.`task`", "tags.`seed`"]
+            + [f"metrics.`{name}`" for name in wanted if name in present])
+
+
+def write_headline_view(client, experiment_id: str) -> None:
+    runs = client.search_runs([experiment_id], "tags.kind = 'run'", max_results=5000)
+    columns = headline_columns({k for r in runs for k in r.data.metrics})
+    client.set_experiment_tag(experiment_id, VIEW_TAG, json.dumps({"selectedColumns": columns}))
