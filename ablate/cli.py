@@ -244,7 +244,8 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
         runs = execute(plan, cfg, tracker, progress)
     for run in runs:
         tracker.tags(run.run_id, {"mlflow.note.content": run_summary.note(plan, cfg, run, signature(plan, cfg, run.seed).format())})
-    console.print(run_summary.table(plan, cfg, runs))
+    for table in run_summary.tables(plan, cfg, runs, console.width):
+        console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "
                   f"Open the UI with: [bold]ablate ui --output-dir {cfg.output_dir}[/]")
     return runs

@@ -23,17 +23,26 @@ def _title(plan, cfg) -> str:
     return plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
 
 
-def table(plan, cfg, runs) -> Table:
+def tables(plan, cfg, runs, width: int) -> list[Table]:
     """A row per target task (its language-average primary metric, test / dev), a column per
-    seed; the XTREME score when all nine tasks ran; how many phases were reused. Numbers fold
-    onto a second line on a narrow terminal rather than being cut ('-21.…')."""
+    seed; the XTREME score when all nine tasks ran; how many phases were reused. On a narrow
+    terminal the seeds are split over several tables and cells wrap at the ' / ': a number is
+    never cut ('-21.…')."""
+    per_table = max(1, (width - FIXED_COLUMNS) // SEED_COLUMN)
+    return [_table(plan, cfg, runs[i:i + per_table]) for i in range(0, len(runs), per_table)]
+
+
+FIXED_COLUMNS, SEED_COLUMN = 34, 11  # narrowest widths (borders included) that keep numbers whole
+
+
+def _table(plan, cfg, runs) -> Table:
     from ablate.metric_names import metric_key
 
     out = Table(title=_title(plan, cfg))
-    out.add_column("target", overflow="fold")
-    out.add_column("metric (avg over languages)", overflow="fold", ratio=1)
+    out.add_column("target", overflow="fold", min_width=8)
+    out.add_column("metric (avg over languages)", overflow="fold", min_width=10)
     for run in runs:
-        out.add_column(f"seed {run.seed}\ntest / dev", justify="right", overflow="fold", min_width=11)
+        out.add_column(f"seed {run.seed}\ntest / dev", justify="right", overflow="fold", min_width=8)
     for t in _targets(plan):
         out.add_row(t.name, t.metric, *[
             f"{_value(r.metrics, metric_key(t.name, 'avg', t.metric))} / "
