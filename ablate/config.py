@@ -358,15 +358,15 @@ def _check(cfg: RunConfig) -> None:
             raise AblateError(f"--tracking-uri '{cfg.tracking_uri}' is not an MLflow tracking URI: use one of the schemes "
                               f"{', '.join(TRACKING_SCHEMES)} (e.g. http://127.0.0.1:5000), or omit it for sqlite "
                               "inside --output-dir.")
-    if cfg.data == "fixtures" and cfg.data_dir:
-        raise AblateError(f"--data-dir is not read when data=fixtures (the --preset {cfg.preset} data): drop it, or "
-                          "add --set data=hub to read your local copies instead of the shipped fixtures.")
     if cfg.data not in ("hub", "fixtures"):
         raise unknown("data source", cfg.data, ["hub", "fixtures"])
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
     if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
         raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
+    if cfg.data == "fixtures" and cfg.data_dir:
+        raise AblateError(f"--data-dir is not read when data=fixtures (the --preset {cfg.preset} data): drop it, or "
+                          "add --set data=hub to read your local copies instead of the shipped fixtures.")
     if cfg.eval_batch_size < 1 or cfg.max_eval_examples < 0:
         raise AblateError(f"eval_batch_size must be >= 1 and max_eval_examples >= 0 (0 = all), got "
                           f"{cfg.eval_batch_size} and {cfg.max_eval_examples}.")
