@@ -243,6 +243,7 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
     with Progress(console=console, enabled=bars, lines=not quiet) as progress:
         runs = execute(plan, cfg, tracker, progress)
     for run in runs:
+        tracker.params(run.run_id, {"arm": run_summary.arm(plan, cfg)})
         tracker.tags(run.run_id, {"mlflow.note.content": run_summary.note(plan, cfg, run, signature(plan, cfg, run.seed).format())})
     for table in run_summary.tables(plan, cfg, runs, console.width):
         console.print(table)
@@ -294,8 +295,9 @@ def demo_cmd(
     checklist_cmd(experiment="demo", output_dir=output_dir, out=output_dir / "checklist.md")
     console.print(
         f"\nDone. Report: {output_dir / 'report' / 'report.html'}   Checklist: {output_dir / 'checklist.md'}\n"
-        f"Compare the runs side by side in MLflow: [bold]ablate ui --output-dir {output_dir}[/] and open the "
-        "'demo' experiment (a parent run per recipe and seed, a child per phase; the report is a run too).\n"
+        f"Compare the runs side by side in MLflow: [bold]ablate ui --output-dir {output_dir}[/] prints a URL that "
+        "opens the 'demo' experiment's runs table (a parent run per recipe and seed, a child per phase; the "
+        "report is a run too). A rerun reuses finished identical runs instead of adding new ones.\n"
         "These are smoke numbers from a tiny random model: the pipeline is real, the results are not.")
 
 

@@ -53,14 +53,14 @@ def experiment_url(uri: str, experiment: str | None, port: int) -> str:
 
 
 def headline_columns(metric_names) -> list[str]:
-    """The runs-table columns: the arm and seed, the XTREME score, each target's language
+    """The runs-table columns: the arm (e.g. stilts:mnli) and seed, the XTREME score, each target's language
     average of its primary metric (test split), in the task registry's order."""
     from ablate.metric_names import metric_key
     from ablate.tasks import TASKS
 
     present = set(metric_names)
     wanted = ["xtreme.score"] + [metric_key(t.name, "avg", t.metric) for t in TASKS.values() if t.role == "target"]
-    return (["params.`recipe`", "params.`task`", "tags.`seed`"]
+    return (["params.`arm`", "tags.`seed`"]
             + [f"metrics.`{name}`" for name in wanted if name in present])
 
 

@@ -91,6 +91,7 @@ def test_run_writes_only_under_output_dir_and_streams_progress_lines(tmp_path):
     note = parent.data.tags["mlflow.note.content"]
     assert "Baseline" in note and "| xnli | accuracy |" in note and "Signature: `recipe:baseline" in note
     assert "Phases reused from the phase store: 0/2" in note
+    assert parent.data.params["arm"] == "baseline"
 
     # what makes a warm `ablate demo` idempotent: the finished identical run is found by signature
     from ablate.tracking import Tracker
@@ -105,9 +106,9 @@ def test_headline_columns_follow_the_logged_metrics():
     from ablate.ui import headline_columns
 
     cols = headline_columns({"xnli.avg.accuracy", "dev.xnli.avg.accuracy", "pawsx.avg.accuracy", "xnli.de.accuracy"})
-    assert cols == ["params.`recipe`", "params.`task`", "tags.`seed`", "metrics.`xnli.avg.accuracy`",
+    assert cols == ["params.`arm`", "tags.`seed`", "metrics.`xnli.avg.accuracy`",
                     "metrics.`pawsx.avg.accuracy`"]
-    assert headline_columns({"xtreme.score"})[3] == "metrics.`xtreme.score`"
+    assert headline_columns({"xtreme.score"})[2] == "metrics.`xtreme.score`"
 
 
 @pytest.mark.slow

@@ -78,6 +78,6 @@ def test_ablate_ui_opens_the_training_view_with_headline_columns(chromium, tmp_p
         ui.wait(timeout=60)
     assert "baseline seed=1" in dom  # the parent run is listed
     assert "xnli.avg.accuracy" in dom  # the headline metric is a column without clicking
-    assert ">recipe<" in dom  # ... and so is the arm's recipe param
+    assert ">arm<" in dom and ">seed<" in dom  # ... and so are the arm and the seed
     assert "Model training" in dom and "Judges" not in dom  # the training view, not the GenAI one
     assert not (tmp_path / "mlruns").exists() and not (tmp_path / "mlartifacts").exists()
