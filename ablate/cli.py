@@ -319,7 +319,8 @@ def ui_cmd(
     uri = cfg.store_uri
     check_port(port)
     check_store_exists(uri)
-    console.print(f"MLflow UI for {uri}: {experiment_url(uri, experiment, port)}  (Ctrl-C to stop)")
+    url = experiment_url(uri, experiment, port)
+    console.print(f"MLflow UI for {uri} (Ctrl-C to stop); open:\n{url}", soft_wrap=True, highlight=False)  # never split the URL
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port),
            "--workers", "1"]  # one local user: 4 workers only slow the start (~1 min on 2 cores)

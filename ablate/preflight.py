@@ -21,6 +21,7 @@ def preflight(plan: Plan, cfg: RunConfig, offline: bool) -> None:
     check_writable(Path(cfg.output_dir), "--output-dir")
     if cfg.store_uri.startswith("sqlite:///"):
         check_writable(Path(cfg.store_uri[len("sqlite:///"):]).parent, "the sqlite tracking store's directory")
+    check_server(cfg.store_uri)
     _check_device(cfg)
     path = resolve_model(cfg.model, cfg.model_revision)  # raises for a missing local path
     if cfg.model not in TINY_MODELS and path == cfg.model:
@@ -52,8 +53,23 @@ def check_writable(path: Path, what: str) -> None:
                           "choose a writable directory with --output-dir.") from e
 
 
+def check_server(uri: str) -> None:
+    """An HTTP tracking server must answer now: MLflow itself retries for minutes before failing."""
+    if not uri.startswith(("http://", "https://")):
+        return
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=10).close()
+    except OSError as e:
+        reason = getattr(e, "reason", None) or e
+        raise AblateError(f"The MLflow tracking server at {uri} does not answer ({reason}): start it, or "
+                          "omit --tracking-uri to track in sqlite inside --output-dir.") from e
+
+
 def check_store_exists(uri: str) -> None:
     """Readers (compare, checklist, ui) must not create an empty sqlite store as a side effect."""
+    check_server(uri)
     if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).is_file():
         raise AblateError(f"No MLflow store at {uri}: run a recipe first, or pass the --output-dir "
                           "(or --tracking-uri) that `ablate run` used.")
@@ -164,4 +180,4 @@ def _check_hub_dataset(hub_id: str, config: str, revision: str | None, hint: str
         raise AblateError(f"{local} {error} {hint}".strip()) from e
 
 
-__all__ = ["preflight", "check_writable", "check_store_exists", "AblateError"]
+__all__ = ["preflight", "check_writable", "check_server", "check_store_exists", "AblateError"]

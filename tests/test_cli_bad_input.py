@@ -53,6 +53,13 @@ def _missing(tmp: Path) -> Path:
     return data
 
 
+def _dead_url() -> str:
+    """An http URL on 127.0.0.1 where nothing listens (the port was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
 def _write(name: str, content: bytes):
     def make(tmp: Path) -> Path:
         (tmp / name).write_bytes(content)
@@ -109,6 +116,8 @@ CASES = [
      ["cannot be created", "is a file"], lambda t: _write("afile", b"x")(t) / "sub"),
     ("tracking-uri-bogus", [*SMOKE, "--tracking-uri", "bogus://x"], ["not an MLflow tracking URI", "sqlite"], None),
     ("tracking-uri-no-scheme", [*SMOKE, "--tracking-uri", "mlflow.db"], ["not an MLflow tracking URI"], None),
+    ("tracking-server-down", [*SMOKE, "--tracking-uri", "{X}"], ["does not answer", "omit --tracking-uri"], lambda t: _dead_url()),
+    ("compare-server-down", ["compare", "--tracking-uri", "{X}"], ["does not answer"], lambda t: _dead_url()),
     ("model-missing", [*SMOKE, "--model", "./no/such/model"], ["Model path", "does not exist"], None),
     # --data-dir
     ("smoke-with-data-dir", [*SMOKE, "--data-dir", "{X}"], ["--data-dir is not read when data=fixtures", "--set data=hub"], lambda t: t),

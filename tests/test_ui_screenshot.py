@@ -56,10 +56,11 @@ def test_ablate_ui_opens_the_training_view_with_headline_columns(chromium, tmp_p
     assert run.returncode == 0, run.stderr
     port = _free_port()
     ui = subprocess.Popen([sys.executable, "-m", "ablate", "ui", "-o", str(out), "--port", str(port)], cwd=tmp_path,
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                          env={**env, "COLUMNS": "80"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True)
     try:
-        first = ui.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+/\S+", first).group(0)
+        printed = ui.stdout.readline() + ui.stdout.readline()
+        url = re.search(r"^http://127\.0\.0\.1:\d+/\S+$", printed, flags=re.M).group(0)  # one line, whole
         assert "workflowType=machine_learning" in url and "viewStateShareKey=" in url
         deadline = time.monotonic() + 300
         while True:
