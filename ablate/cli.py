@@ -311,9 +311,8 @@ def ui_cmd(
 ) -> None:
     """Open the MLflow UI on 127.0.0.1 for the local store, at the experiment's runs table."""
     from ablate.config import resolve
-    from ablate.ui import check_port, experiment_url
-
     from ablate.preflight import check_store_exists
+    from ablate.ui import check_port, experiment_url
 
     cfg = resolve(None, None, _overrides(sets=None, output_dir=output_dir, tracking_uri=tracking_uri))
     uri = cfg.store_uri
