@@ -239,6 +239,11 @@ def run_plan(plan, cfg, quiet: bool = False):
     from ablate.preflight import preflight
 
     preflight(plan, cfg, offline)
+    from ablate.revisions import resolve_revisions
+
+    cfg, notes = resolve_revisions(plan, cfg, offline)  # keyed, loaded and tagged with commits
+    for note in notes:
+        err_console.print(f"[yellow]{note}[/]")
     from ablate.progress import Progress
     from ablate.tracking import Tracker
 

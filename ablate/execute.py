@@ -101,6 +101,8 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
             t.get(k) == str(parent_tags[k]) for k in ("recipe", "intermediate_task", "seed", "config_hash"))]
         if replaced:
             parent_tags["replaces"] = ",".join(replaced)
+        if cfg.dataset_revisions:
+            parent_tags["dataset_revisions"] = json.dumps(dict(cfg.dataset_revisions), sort_keys=True)
         if keymaker.notes:
             parent_tags["key_notes"] = "; ".join(keymaker.notes)
         label = plan.recipe if task == "none" else f"{plan.recipe}:{task}"  # the arm, as `compare` names it
