@@ -5,7 +5,7 @@ renamed into place in one `os.replace`, after `result.json` and `entry.json` (th
 and the code version that built it) are written. An interrupted phase therefore never looks
 complete; its leftover `*.partial-*` directory is removed on the next run.
 
-Each key has a lock file `<kind>/<key>.lock` (`fcntl.flock`, which the kernel releases when
+Each key has a lock file `.locks/<kind>.<key>.lock` (`fcntl.flock`, which the kernel releases when
 the holder dies, even by kill -9): the executor holds it while it checks and builds, so a second
 identical run waits and then reuses the output instead of training again.
 """
@@ -22,6 +22,7 @@ from typing import Any
 
 RESULT = "result.json"
 ENTRY = "entry.json"
+LOCKS = ".locks"
 
 
 class PhaseStore:
@@ -57,7 +58,7 @@ class PhaseStore:
         """Hold the key's lock (blocking; `on_wait` is called once if another process holds it)."""
         import fcntl
 
-        path = self.root / kind / f"{key}.lock"
+        path = self.root / LOCKS / f"{kind}.{key}.lock"  # apart, so a kind's folder holds only entries
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a") as f:
             try:

@@ -45,18 +45,18 @@ def test_four_identical_runs_started_together_into_a_new_dir_all_succeed_and_bui
 
 def test_a_killed_run_is_marked_killed_and_replaced_with_no_partial_output_left(tmp_path):
     out = tmp_path / "out"
-    # Enough steps that the fine-tune is still running when it is killed.
-    slow = ["--set", "finetune.xnli.max_steps=400", "--set", "finetune.xnli.eval_every=400"]
+    # Killed as soon as the fine-tune's partial directory appears: it then still has to load its
+    # data and model and train 40 steps, so it is certainly mid-phase.
+    slow = ["--set", "finetune.xnli.max_steps=40", "--set", "finetune.xnli.eval_every=40"]
     proc = subprocess.Popen([*RUN, *slow, "-o", str(out)], cwd=tmp_path, env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     phases = out / "phases" / "finetune"
     deadline = time.monotonic() + 300
     while not list(phases.glob("*.partial-*")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert proc.poll() is None, proc.stderr.read()
-    time.sleep(1.0)  # mid-phase: training has started writing into the partial directory
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    assert proc.wait() == -signal.SIGKILL, proc.stderr.read()
+    assert list(phases.glob("*.partial-*")) and not [d for d in phases.iterdir() if ".partial-" not in d.name]
     client, runs = _runs(out)
     assert {r.info.status for r in runs} == {"RUNNING"}  # parent and in-flight child, left behind
     killed_parent = next(r.info.run_id for r in runs if r.data.tags["kind"] == "run")
@@ -76,3 +76,39 @@ def test_a_killed_run_is_marked_killed_and_replaced_with_no_partial_output_left(
     for name, value in new_parent.data.metrics.items():
         assert len(client.get_metric_history(new_parent.info.run_id, name)) == 1, name
     assert not by_id[killed_parent].data.metrics  # the killed parent reported nothing to count twice
+
+
+def test_a_phase_lock_makes_the_second_holder_wait_and_a_killed_holder_releases_it(tmp_path):
+    import threading
+
+    from ablate.store import PhaseStore
+
+    store = PhaseStore(tmp_path)
+    events: list[str] = []
+    with store.lock("finetune", "k"):
+        waiter = threading.Thread(target=lambda: _hold(store, events))
+        waiter.start()
+        deadline = time.monotonic() + 30
+        while "waiting" not in events and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert events == ["waiting"]  # blocked while we hold it
+        events.append("released")
+    waiter.join(timeout=30)
+    assert events == ["waiting", "released", "acquired"]
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from ablate.store import PhaseStore\n"
+         f"with PhaseStore({str(tmp_path)!r}).lock('finetune', 'k'):\n    print('held', flush=True); time.sleep(600)"],
+        env=_env(), stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    waited: list[str] = []
+    with store.lock("finetune", "k", on_wait=lambda: waited.append("waited")):
+        pass
+    assert waited == []  # the kernel released the dead holder's lock
+
+
+def _hold(store, events):
+    with store.lock("finetune", "k", on_wait=lambda: events.append("waiting")):
+        events.append("acquired")
