@@ -155,6 +155,7 @@ def plan_cmd(
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
+    stored: dict[str, list] = {}  # kind -> key parts of its stored entries
     console.print(f"[bold]{plan.recipe}[/]: {plan.question}")
     table = Table()
     for col in ("seed", "phase", "reads", "key", "status"):
@@ -166,8 +167,9 @@ def plan_cmd(
             if store.is_complete(p.kind, key):
                 status = "[green]cached[/]"
             else:
-                stored = [e["parts"] for e in store.entries(p.kind) if "parts" in e]
-                status = f"to run: {explain(parts, stored)}"
+                if p.kind not in stored:
+                    stored[p.kind] = [e["parts"] for e in store.entries(p.kind) if "parts" in e]
+                status = f"to run: {explain(parts, stored[p.kind])}"
             table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status)
     console.print(table)
     for note in keymaker.notes:
