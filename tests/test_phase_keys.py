@@ -9,13 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import ablate
 from ablate.config import resolve
 from ablate.data.load import FIXTURES
 from ablate.execute import execute, plan_keys
-from ablate.file_digest import FileDigests
 from ablate.keys import KeyMaker, explain
 from ablate.phases import PhaseResult
 from ablate.progress import Progress
