@@ -3,8 +3,9 @@
 A key is sha256 over named parts, each of which changes exactly when something that determines
 the phase's output changes:
 
-- `phase`: kind, task (omitted for a phase with `task_in_key=False`, e.g. a fine-tune keyed by
-  its training data, so XQuAD and MLQA share SQuAD's), settings and the seed (seeded phases);
+- `task`: kind and task (no task for a phase with `task_in_key=False`, e.g. a fine-tune keyed
+  by its training data, so XQuAD and MLQA share SQuAD's);
+- `settings`: the phase's settings; `seed`: the seed (seeded phases only);
 - `inputs`: the keys of the phases it reads;
 - `code`: the runner's source closure (`ablate.code_digest`) and the hand-bumped CODE_VERSIONS;
 - `data`: every local file the phase reads, by content (`ablate.file_digest`) — shipped fixtures,
@@ -31,7 +32,7 @@ from ablate.file_digest import FileDigests
 from ablate.plan import CODE_VERSIONS, Phase, Plan
 from ablate.tasks import get_task
 
-PARTS = ("phase", "inputs", "code", "data", "model")
+PARTS = ("task", "settings", "seed", "inputs", "code", "data", "model")
 
 
 def _jsonable(o: Any) -> Any:
@@ -59,8 +60,9 @@ class KeyMaker:
 
     def parts(self, phase: Phase, seed: int | None, input_keys: Mapping[str, str]) -> dict[str, str]:
         return {
-            "phase": digest({"kind": phase.kind, "task": phase.task if phase.task_in_key else None,
-                             "settings": phase.settings, "seed": seed if phase.seeded else None}),
+            "task": digest([phase.kind, phase.task if phase.task_in_key else None]),
+            "settings": digest(phase.settings),
+            "seed": str(seed) if phase.seeded else "-",
             "inputs": digest({name: input_keys[name] for name in phase.inputs}),
             "code": self.code(phase.kind),
             "data": self.data(phase),

@@ -176,7 +176,7 @@ def test_executor_rebuilds_exactly_what_changed_and_records_who_built_it(tmp_pat
     info = runs[0].phases["finetune:xnli"]
     assert info["cached"] and info["built_by"]["commit"]
     entry = json.loads((Path(info["dir"]) / "entry.json").read_text())
-    assert entry["built_by"] == info["built_by"] and set(entry["parts"]) == {"phase", "inputs", "code", "data", "model"}
+    assert entry["built_by"] == info["built_by"] and set(entry["parts"]) == {"task", "settings", "seed", "inputs", "code", "data", "model"}
     child = tracker.client.get_run(info["run_id"]).data.tags
     assert child["cached"] == "yes" and child["built_by_commit"] == entry["built_by"]["commit"]
     assert child["key.data"] == entry["parts"]["data"]
@@ -228,7 +228,12 @@ def test_plan_shows_why_a_phase_is_not_cached(tmp_path, cli):
     assert r.code == 0, r.err
     rows = {line.split("│")[2].strip(): line for line in r.out.splitlines() if line.count("│") > 4}
     assert "cached" in rows["finetune:xnli"] and "cached" in rows["evaluate:xnli"]
-    assert "to run: new phase" in rows["finetune:pawsx"]
+    assert "to run: new settings, data" in rows["finetune:pawsx"]  # fine-tunes are keyed by training data
+    r = cli("plan", "baseline", "--targets", "xnli", "--preset", "smoke", "-o", str(out), "--seeds", "2",
+            "--set", "finetune.xnli.learning_rate=0.001")
+    rows = {line.split("│")[2].strip(): line for line in r.out.splitlines() if line.count("│") > 4}
+    assert "to run: new settings, seed" in rows["finetune:xnli"]
+    assert "to run: new inputs" in rows["evaluate:xnli"]  # it reads a fine-tune not built yet
 
 
 def test_a_run_with_xquad_and_mlqa_trains_one_squad_fine_tune_per_seed(tmp_path, cli, monkeypatch):
