@@ -147,7 +147,7 @@ def plan_cmd(
 
     Example: ablate plan stilts --task mnli --targets xnli,pawsx --seeds 1,2
     """
-    from ablate.execute import plan_keys
+    from ablate.keys import KeyMaker, explain
     from ablate.store import PhaseStore
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
@@ -155,17 +155,26 @@ def plan_cmd(
                       data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
+    keymaker = KeyMaker(cfg)
+    stored: dict[str, list] = {}  # kind -> key parts of its stored entries
     console.print(f"[bold]{plan.recipe}[/]: {plan.question}")
     table = Table()
     for col in ("seed", "phase", "reads", "key", "status"):
         table.add_column(col)
     for seed in cfg.seeds:
-        keys = plan_keys(plan, seed)
+        keys = keymaker.plan_keys(plan, seed)
         for p in plan.order():
-            done = store.is_complete(p.kind, keys[p.name])
-            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, keys[p.name][:12],
-                          "[green]cached[/]" if done else "to run")
+            key, parts = keys[p.name]
+            if store.is_complete(p.kind, key):
+                status = "[green]cached[/]"
+            else:
+                if p.kind not in stored:
+                    stored[p.kind] = [e["parts"] for e in store.entries(p.kind) if "parts" in e]
+                status = f"to run: {explain(parts, stored[p.kind])}"
+            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status)
     console.print(table)
+    for note in keymaker.notes:
+        console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")
 
 
@@ -234,6 +243,11 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
 
     preflight(plan, cfg, offline)
     from ablate import run_summary
+    from ablate.revisions import resolve_revisions
+
+    cfg, notes = resolve_revisions(plan, cfg, offline)  # keyed, loaded and tagged with commits
+    for note in notes:
+        err_console.print(f"[yellow]{note}[/]")
     from ablate.progress import Progress
     from ablate.tracking import Tracker
 

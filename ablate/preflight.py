@@ -93,10 +93,11 @@ def _sources(plan: Plan, cfg: RunConfig):
         spec = get_task(phase.task)
         for src in (*spec.sources, *_reference_sources(phase, spec)):
             for lang in dict.fromkeys(spec.languages or ["en"]):
-                key = (spec.name, src.for_lang(lang))
+                one = src.for_lang(lang)
+                key = (spec.name, repr(one))  # Source holds mappings: not hashable
                 if key not in seen:
                     seen.add(key)
-                    yield spec, src.for_lang(lang), lang
+                    yield spec, one, lang
 
 
 def _check_local_files(plan: Plan, cfg: RunConfig) -> None:

@@ -32,15 +32,22 @@ class Tracker:
         from mlflow.exceptions import MlflowException
 
         artifact_root = None
+        self.lock_path = None
         if uri.startswith("sqlite:///"):
+            db = Path(uri[len("sqlite:///"):])
+            db.parent.mkdir(parents=True, exist_ok=True)
+            self.lock_path = db.with_name(db.name + ".lock")
             # MLflow's default artifact root is ./mlruns in the *current* directory: keep a local
             # store's artifacts next to its database instead (moving the output dir moves all).
-            artifact_root = Path(uri[len("sqlite:///"):]).parent / "mlartifacts"
-            artifact_root.parent.mkdir(parents=True, exist_ok=True)
+            artifact_root = db.parent / "mlartifacts"
         self.uri = uri
+        # Creating or migrating an sqlite store (and creating the experiment) races between
+        # processes started together: the loser's migration fails half-way and leaves the
+        # database unusable. One process at a time does it, under an exclusive file lock.
         try:
-            self.client = MlflowClient(tracking_uri=uri)
-            self.experiment_id = self._experiment(experiment, artifact_root)
+            with self._exclusive():
+                self.client = MlflowClient(tracking_uri=uri)
+                self.experiment_id = self._experiment(experiment, artifact_root)
         except MlflowException as e:
             from ablate.errors import AblateError
 
@@ -59,8 +66,39 @@ class Tracker:
             self.client.set_experiment_tag(found.experiment_id, *next(iter(EXPERIMENT_KIND.items())))
         return found.experiment_id
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """An exclusive fcntl lock next to an sqlite store (released by the kernel on a crash);
+        nothing for a tracking server, which serialises its own writes."""
+        if self.lock_path is None:
+            yield
+            return
+        import fcntl
+
+        with open(self.lock_path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def reap_dead(self) -> dict[str, dict[str, str]]:
+        """Mark RUNNING runs whose owning process is gone (ablate.owner) KILLED; return their
+        tags by run id. Runs of other hosts are left as they are."""
+        from ablate import owner
+
+        killed: dict[str, dict[str, str]] = {}
+        with self._exclusive():
+            for run in self.client.search_runs([self.experiment_id], "attributes.status = 'RUNNING'", max_results=5000):
+                if owner.is_dead(run.data.tags):
+                    self.end(run.info.run_id, "KILLED")
+                    killed[run.info.run_id] = dict(run.data.tags)
+        return killed
+
     def start(self, name: str, tags: Mapping[str, str], parent: str | None = None) -> str:
-        tags = {k: str(v) for k, v in tags.items()}
+        from ablate import owner
+
+        tags = {**owner.tags(), **{k: str(v) for k, v in tags.items()}}
         if parent:
             tags["mlflow.parentRunId"] = parent
         return self.client.create_run(self.experiment_id, tags=tags, run_name=name).info.run_id
