@@ -74,7 +74,7 @@ LOCAL = ["run", "baseline", "--targets", "pawsx", "--preset", "smoke", "--set", 
 CASES = [
     # unknown commands, options, names
     ("no-recipe", ["run"], ["Missing argument 'recipe'"], None),
-    ("unknown-command", ["runn", "stilts"], ["No such command 'runn'", "Did you mean 'run'?"], None),
+    ("unknown-command", ["runn", "stilts"], ["No such command 'runn'", "Did you mean 'run'"], None),
     ("unknown-option", ["run", "stilts", "--task", "mnli", "--bogus", "1"], ["No such option: --bogus"], None),
     ("unknown-top-option", ["--bogus", "run"], ["No such option: --bogus"], None),
     ("unknown-recipe", ["run", "stilt", "--preset", "smoke"], ["Unknown recipe 'stilt'", "Did you mean 'stilts'?"], None),
