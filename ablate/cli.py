@@ -147,7 +147,7 @@ def plan_cmd(
 
     Example: ablate plan stilts --task mnli --targets xnli,pawsx --seeds 1,2
     """
-    from ablate.execute import plan_keys
+    from ablate.keys import KeyMaker, explain
     from ablate.store import PhaseStore
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
@@ -155,17 +155,26 @@ def plan_cmd(
                       data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
+    keymaker = KeyMaker(cfg)
+    stored: dict[str, list] = {}  # kind -> key parts of its stored entries
     console.print(f"[bold]{plan.recipe}[/]: {plan.question}")
     table = Table()
     for col in ("seed", "phase", "reads", "key", "status"):
         table.add_column(col)
     for seed in cfg.seeds:
-        keys = plan_keys(plan, seed)
+        keys = keymaker.plan_keys(plan, seed)
         for p in plan.order():
-            done = store.is_complete(p.kind, keys[p.name])
-            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, keys[p.name][:12],
-                          "[green]cached[/]" if done else "to run")
+            key, parts = keys[p.name]
+            if store.is_complete(p.kind, key):
+                status = "[green]cached[/]"
+            else:
+                if p.kind not in stored:
+                    stored[p.kind] = [e["parts"] for e in store.entries(p.kind) if "parts" in e]
+                status = f"to run: {explain(parts, stored[p.kind])}"
+            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status)
     console.print(table)
+    for note in keymaker.notes:
+        console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")
 
 
@@ -224,63 +233,38 @@ def translate_cmd(
     run_plan(Plan(recipe="translate", question="Machine-translate intermediate data", phases=(phase,)), cfg, quiet=quiet)
 
 
-def run_plan(plan, cfg, quiet: bool = False):
+def run_plan(plan, cfg, quiet: bool = False, tracker=None):
     """Execute a plan with tracking and print the summary (also used by `ablate demo`)."""
     from ablate.data.hub import prepare
 
     offline = prepare(cfg.offline)
-    from ablate.execute import execute
+    from ablate.execute import execute, signature
     from ablate.preflight import preflight
 
     preflight(plan, cfg, offline)
+    from ablate import run_summary
+    from ablate.revisions import resolve_revisions
+
+    cfg, notes = resolve_revisions(plan, cfg, offline)  # keyed, loaded and tagged with commits
+    for note in notes:
+        err_console.print(f"[yellow]{note}[/]")
     from ablate.progress import Progress
     from ablate.tracking import Tracker
 
-    tracker = Tracker(cfg.store_uri, cfg.experiment)
+    tracker = tracker or Tracker(cfg.store_uri, cfg.experiment)
     if offline and not cfg.offline and cfg.data == "hub":
         err_console.print("[yellow]The Hugging Face Hub is unreachable: working offline (local caches only).[/]")
-    with Progress(console=console, enabled=not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1") as progress:
+    bars = not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1"
+    with Progress(console=console, enabled=bars, lines=not quiet) as progress:
         runs = execute(plan, cfg, tracker, progress)
-    _summary(plan, cfg, runs)
-    return runs
-
-
-def _summary(plan, cfg, runs) -> None:
-    """A row per target task (its language-average primary metric, test / dev), a column per
-    seed; the XTREME scores (ablate.xtreme.SCORES) when their tasks ran; how many phases were reused."""
-    import numpy as np
-
-    from ablate.metric_names import logged_task, metric_key
-    from ablate.tasks import get_task
-    from ablate.xtreme import SCORES as XTREME_SCORES
-
-    targets = [get_task(p.task) for p in plan.order() if p.kind in ("evaluate", "retrieve")]
-    title = plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
-    table = Table(title=title)
-    table.add_column("target")
-    table.add_column("metric (avg over languages)")
     for run in runs:
-        table.add_column(f"seed {run.seed}\ntest / dev", justify="right")
-
-    def cell(metrics, key):
-        value = metrics.get(key)
-        return "—" if value is None or np.isnan(value) else f"{value:.1f}"
-
-    for t in targets:
-        names = {logged_task(t.name, r.metrics) for r in runs}  # bucc2018_goldonly on the Hub's copy
-        table.add_row(", ".join(sorted(names)), t.metric, *[
-            f"{cell(r.metrics, metric_key(logged_task(t.name, r.metrics), 'avg', t.metric))} / "
-            f"{cell(r.metrics, metric_key(logged_task(t.name, r.metrics), 'avg', t.metric, 'validation'))}"
-            for r in runs])
-    for key, meaning in XTREME_SCORES.items():
-        if any(key in r.metrics for r in runs):
-            table.add_row(f"[bold]{key}[/]", meaning, *[cell(r.metrics, key) for r in runs])
-    table.add_row("[dim]MLflow run[/]", "", *[f"[dim]{r.run_id[:12]}[/]" for r in runs])
-    table.add_row("[dim]phases reused[/]", "", *[
-        f"[dim]{sum(1 for p in r.phases.values() if p['cached'])}/{len(r.phases)}[/]" for r in runs])
-    console.print(table)
+        tracker.params(run.run_id, {"arm": run_summary.arm(plan, cfg)})
+        tracker.tags(run.run_id, {"mlflow.note.content": run_summary.note(plan, cfg, run, signature(plan, cfg, run.seed).format())})
+    for table in run_summary.tables(plan, cfg, runs, console.width):
+        console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "
                   f"Open the UI with: [bold]ablate ui --output-dir {cfg.output_dir}[/]")
+    return runs
 
 
 @app.command("demo")
@@ -293,11 +277,30 @@ def demo_cmd(
 
     Everything runs on this machine (tiny model, shipped fixtures) into a local sqlite MLflow store.
     """
+    from dataclasses import replace
+
+    from ablate.execute import signature
+    from ablate.preflight import check_writable
+    from ablate.tracking import Tracker
+
+    check_writable(output_dir, "--output-dir")
+    tracker = None
     for recipe, task in DEMO:
         console.rule(f"[bold]{recipe}[/]" + (f" --task {task}" if task else ""))
         r, cfg = _resolve(recipe, "smoke", None, None, task=task, targets="xnli,pawsx", seeds=seeds,
                           output_dir=output_dir, experiment="demo")
-        run_plan(r.plan(cfg), cfg, quiet=quiet)
+        tracker = tracker or Tracker(cfg.store_uri, cfg.experiment)
+        plan = r.plan(cfg)
+        # A warm rerun must not add parent runs: a finished run with the same signature and seed
+        # already answers it (compare and the checklist would otherwise count it twice).
+        done = {seed: tracker.finished_run(signature(plan, cfg, seed).format(), seed) for seed in cfg.seeds}
+        for seed, run_id in done.items():
+            if run_id:
+                console.print(f"seed {seed}: reusing finished run {run_id} (identical signature and seed; nothing rerun)")
+        todo = tuple(seed for seed in cfg.seeds if not done[seed])
+        if todo:
+            cfg = replace(cfg, seeds=todo)
+            run_plan(r.plan(cfg), cfg, quiet=quiet, tracker=tracker)
     from ablate.reports.commands import checklist_cmd, compare_cmd
 
     arms = ",".join(f"{recipe}:{task}" if task else recipe for recipe, task in DEMO)
@@ -307,8 +310,9 @@ def demo_cmd(
     checklist_cmd(experiment="demo", output_dir=output_dir, out=output_dir / "checklist.md")
     console.print(
         f"\nDone. Report: {output_dir / 'report' / 'report.html'}   Checklist: {output_dir / 'checklist.md'}\n"
-        f"Compare the runs side by side in MLflow: [bold]ablate ui --output-dir {output_dir}[/] and open the "
-        "'demo' experiment (a parent run per recipe and seed, a child per phase; the report is a run too).\n"
+        f"Compare the runs side by side in MLflow: [bold]ablate ui --output-dir {output_dir}[/] prints a URL that "
+        "opens the 'demo' experiment's runs table (a parent run per recipe and seed, a child per phase; the "
+        "report is a run too). A rerun reuses finished identical runs instead of adding new ones.\n"
         "These are smoke numbers from a tiny random model: the pipeline is real, the results are not.")
 
 
@@ -317,19 +321,23 @@ DEMO = (("baseline", None), ("stilts", "mnli"), ("mt-translate", "mnli"))
 
 @app.command("ui")
 def ui_cmd(
-    output_dir: OutOpt = None, tracking_uri: UriOpt = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5000,
+    output_dir: OutOpt = None, tracking_uri: UriOpt = None, experiment: ExpOpt = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (1-65535).")] = 5000,
 ) -> None:
-    """Open the MLflow UI on 127.0.0.1 for the local store."""
+    """Open the MLflow UI on 127.0.0.1 for the local store, at the experiment's runs table."""
     from ablate.config import resolve
+    from ablate.preflight import check_store_exists
+    from ablate.ui import check_port, experiment_url
 
     cfg = resolve(None, None, _overrides(sets=None, output_dir=output_dir, tracking_uri=tracking_uri))
     uri = cfg.store_uri
-    if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).is_file():
-        raise AblateError(f"No MLflow store at {uri}: run a recipe first, or pass --output-dir/--tracking-uri.")
-    console.print(f"MLflow UI for {uri} at http://127.0.0.1:{port}  (Ctrl-C to stop)")
+    check_port(port)
+    check_store_exists(uri)
+    url = experiment_url(uri, experiment, port)
+    console.print(f"MLflow UI for {uri} (Ctrl-C to stop); open:\n{url}", soft_wrap=True, highlight=False)  # never split the URL
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port),
+           "--workers", "1"]  # one local user: 4 workers only slow the start (~1 min on 2 cores)
     os.execvpe(cmd[0], cmd, env)
 
 
@@ -358,7 +366,12 @@ _register_export_commands()
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", help="Show library warnings and logs.")] = False) -> None:
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show library warnings and logs.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an error (or set ABLATE_DEBUG=1).")] = False,
+) -> None:
+    if debug:
+        os.environ["ABLATE_DEBUG"] = "1"
     if not verbose:
         from ablate.quiet import quiet_libraries
 
@@ -366,23 +379,47 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", help="Show library 
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the CLI. Every failure ends in ONE `error:` line on stderr: exit 2 for bad input or an
+    unusable environment, 1 for a bug (its traceback only with --debug / ABLATE_DEBUG=1)."""
+    from typer._click import exceptions as bundled  # typer 0.29 raises its own copy of click's
+
+    from ablate.progress import line_buffered
+
+    line_buffered()
     try:
-        app(args=argv, standalone_mode=False)
-    except AblateError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False)
-        sys.exit(2)
-    except (typer.Exit, SystemExit) as e:
-        sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
+        app(args=argv, standalone_mode=False, prog_name="ablate")
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]: completed phases are kept; rerun to resume.")
         sys.exit(130)
+    except (typer.Exit, SystemExit) as e:
+        sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
+    except bundled.NoArgsIsHelpError as e:
+        e.show()
+        sys.exit(0)
+    except typer.Abort:
+        _fail("aborted", 1)
     except Exception as e:
-        import click
+        if os.environ.get("ABLATE_DEBUG") == "1":
+            raise
+        if isinstance(e, AblateError):
+            _fail(str(e), 2)
+        if isinstance(e, bundled.UsageError):
+            where = f" (see `{e.ctx.command_path} --help`)" if e.ctx is not None else ""
+            _fail(f"{e.format_message()}{where}", 2)
+        if isinstance(e, bundled.ClickException):
+            _fail(e.format_message(), e.exit_code)
+        if isinstance(e, OSError):  # the environment refused (disk full, permissions): not a bug
+            _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}", 2)
+        _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", 1)
 
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        raise
+
+def _fail(message: str, code: int) -> None:
+    """One line, however long the message: tracebacks and reprs must not flood the terminal."""
+    from rich.markup import escape
+
+    line = " ".join(str(message).split())
+    err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -207,8 +207,11 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     """A TOML, YAML or JSON file as a nested mapping (the same keys as RunConfig)."""
     p = Path(path)
     if not p.is_file():
-        raise AblateError(f"Config file '{p}' does not exist.")
-    text = p.read_text(encoding="utf-8")
+        raise AblateError(f"Config file '{p}' " + ("is a directory, not a file." if p.is_dir() else "does not exist."))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise AblateError(f"Config file '{p}' cannot be read as UTF-8 text ({e}).") from e
     try:
         if p.suffix == ".toml":
             data = tomllib.loads(text)
@@ -341,18 +344,36 @@ def _coerce(key: str, value: Any, type_name: Any, source: str) -> Any:
     return value
 
 
+TRACKING_SCHEMES = ("sqlite", "file", "http", "https", "postgresql", "mysql", "mssql", "databricks")
+
+
 def _check(cfg: RunConfig) -> None:
+    if not cfg.experiment.strip():
+        raise AblateError("--experiment must be a non-empty MLflow experiment name (default: ablate).")
+    if not cfg.targets:
+        raise AblateError("--targets needs at least one target task (e.g. xnli,pawsx or xtreme; see `ablate tasks`).")
+    if cfg.tracking_uri is not None:
+        scheme = cfg.tracking_uri.partition(":")[0].partition("+")[0]  # postgresql+psycopg2 -> postgresql
+        if "://" not in cfg.tracking_uri or scheme not in TRACKING_SCHEMES:
+            raise AblateError(f"--tracking-uri '{cfg.tracking_uri}' is not an MLflow tracking URI: use one of the schemes "
+                              f"{', '.join(TRACKING_SCHEMES)} (e.g. http://127.0.0.1:5000), or omit it for sqlite "
+                              "inside --output-dir.")
     if cfg.data not in ("hub", "fixtures"):
         raise unknown("data source", cfg.data, ["hub", "fixtures"])
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
     if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
         raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
+    if cfg.data == "fixtures" and cfg.data_dir:
+        raise AblateError(f"--data-dir is not read when data=fixtures (the --preset {cfg.preset} data): drop it, or "
+                          "add --set data=hub to read your local copies instead of the shipped fixtures.")
     if cfg.eval_batch_size < 1 or cfg.max_eval_examples < 0:
         raise AblateError(f"eval_batch_size must be >= 1 and max_eval_examples >= 0 (0 = all), got "
                           f"{cfg.eval_batch_size} and {cfg.max_eval_examples}.")
     if not cfg.seeds:
         raise AblateError("At least one seed is needed (e.g. --seeds 1,2,3).")
+    if any(seed < 0 for seed in cfg.seeds):
+        raise AblateError(f"Seeds must be integers >= 0, got {list(cfg.seeds)}.")
     if len(set(cfg.seeds)) != len(cfg.seeds):
         raise AblateError(f"Seeds must be distinct, got {list(cfg.seeds)}.")
     if cfg.mt["mix"] not in MT_MIXES:
@@ -362,10 +383,13 @@ def _check(cfg: RunConfig) -> None:
     for split in cfg.eval_splits:
         if split not in ("validation", "test"):
             raise unknown("evaluation split", split, ["validation", "test"])
-    for group in (cfg.intermediate, cfg.finetune):
+    for name, group in (("intermediate", cfg.intermediate), ("finetune", cfg.finetune)):
         for task, s in group.items():
-            if s.batch_size < 1 or s.grad_accum < 1 or s.max_seq_length < 8 or s.epochs <= 0:
-                raise AblateError(
-                    f"Training settings for '{task}' are not usable: batch_size and grad_accum must "
-                    f"be >= 1, max_seq_length >= 8 and epochs > 0 (got {s})."
-                )
+            bad = [f"{k}={getattr(s, k):g} (must be {rule})" for k, rule, ok in (
+                ("batch_size", ">= 1", s.batch_size >= 1), ("grad_accum", ">= 1", s.grad_accum >= 1),
+                ("max_seq_length", ">= 8", s.max_seq_length >= 8), ("epochs", "> 0", s.epochs > 0),
+                ("learning_rate", "> 0", s.learning_rate > 0), ("max_steps", ">= 0", s.max_steps >= 0),
+                ("max_train_examples", ">= 0", s.max_train_examples >= 0),
+                ("eval_every", ">= 1", s.eval_every >= 1)) if not ok]
+            if bad:
+                raise AblateError(f"Training settings {name}.{task} are not usable: {', '.join(bad)}.")

@@ -3,6 +3,9 @@
 The executor is the only place that talks to both the phase store and the tracker. A phase
 whose output is already in the store is not run again; its child run is still recorded
 (tag `cached=yes`, same metrics and artifacts), so every parent run is complete on its own.
+Each phase is checked and built under its key's lock, so concurrent identical runs build it
+once. Before the first seed, runs of this store whose process died are marked KILLED; a new
+parent for the same arm, seed and config links the one it replaces (tag `replaces`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from ablate.plan import Phase, Plan
 from ablate.progress import Progress
 from ablate.provenance import code_version, environment
 from ablate.signature import Signature
-from ablate.store import PhaseStore, phase_key, write_json
+from ablate.keys import KeyMaker
+from ablate.store import ENTRY, PhaseStore, write_json
 from ablate.tasks.tagging import SEQEVAL_VERSIONS
 from ablate.tracking import Tracker
 from ablate import xtreme
@@ -32,12 +36,9 @@ class SeedRun:
     phases: dict[str, dict] = field(default_factory=dict)  # name -> {key, cached, run_id}
 
 
-def plan_keys(plan: Plan, seed: int) -> dict[str, str]:
-    """Each phase's content key for `seed` (pure: used by `ablate plan` and the executor)."""
-    keys: dict[str, str] = {}
-    for phase in plan.order():
-        keys[phase.name] = phase_key(phase, seed, keys)
-    return keys
+def plan_keys(plan: Plan, seed: int, cfg: RunConfig) -> dict[str, str]:
+    """Each phase's content key for `seed` (no torch, no data loading: `ablate plan` uses it)."""
+    return {name: key for name, (key, _) in KeyMaker(cfg).plan_keys(plan, seed).items()}
 
 
 def config_hash(cfg: RunConfig) -> str:
@@ -89,9 +90,14 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
     code = code_version()
     env = environment()
     task = cfg.task if _has_intermediate(plan) else "none"
+    keymaker = KeyMaker(cfg)
+    killed = tracker.reap_dead()
+    for run_id in killed:
+        progress.print(f"[yellow]Marked run {run_id} KILLED: the process that ran it is gone.[/]")
     runs = []
     for seed in cfg.seeds:
         sig = signature(plan, cfg, seed)
+        keys = keymaker.plan_keys(plan, seed)
         parent_tags = {
             "kind": "run", "recipe": plan.recipe, "intermediate_task": task,
             "targets": ",".join(p.task for p in order if p.kind in ("evaluate", "retrieve")), "seed": seed,
@@ -99,22 +105,32 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
             "data_source": cfg.data, "signature": sig.format(), "config_hash": config_hash(cfg),
             "git_commit": code["commit"], "git_dirty": code["dirty"],
         }
+        replaced = [r for r, t in killed.items() if t.get("kind") == "run" and all(
+            t.get(k) == str(parent_tags[k]) for k in ("recipe", "intermediate_task", "seed", "config_hash"))]
+        if replaced:
+            parent_tags["replaces"] = ",".join(replaced)
+        if cfg.dataset_revisions:
+            parent_tags["dataset_revisions"] = json.dumps(dict(cfg.dataset_revisions), sort_keys=True)
+        if keymaker.notes:
+            parent_tags["key_notes"] = "; ".join(keymaker.notes)
         label = plan.recipe if task == "none" else f"{plan.recipe}:{task}"  # the arm, as `compare` names it
         with tracker.run(f"{label} seed={seed}", parent_tags) as parent:
             run = SeedRun(seed, parent)
             tracker.params(parent, _params(cfg, plan))
             tracker.json_artifact(parent, "config.json", cfg.to_dict())
             tracker.json_artifact(parent, "environment.json", env)
-            keys: dict[str, str] = {}
             with progress.bar(f"[bold]{plan.recipe}[/] seed {seed}", total=len(order)) as bar:
                 for phase in order:
-                    keys[phase.name] = phase_key(phase, seed, keys)
                     result, info = _run_phase(plan, phase, seed, keys, cfg, store, tracker, progress, parent, run_phase)
                     run.phases[phase.name] = info
                     if phase.kind in ("evaluate", "retrieve"):
                         run.metrics.update(result.metrics)
                         tracker.tags(parent, {k: v for k, v in result.tags.items() if k.startswith("data.")})
                     bar.advance(1)
+            other = sorted(n for n, i in run.phases.items() if i["built_by"].get("commit") != code["commit"]
+                           or i["built_by"].get("dirty") != code["dirty"])
+            tracker.tags(parent, {"phases_reused": sum(i["cached"] for i in run.phases.values()),
+                                  "phases_built_by_other_code": ",".join(other) or "none"})
             run.metrics.update(xtreme.summarize(run.metrics))
             tracker.metrics(parent, run.metrics)
             tracker.json_artifact(parent, "phases.json", run.phases)
@@ -122,35 +138,51 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
     return runs
 
 
-def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, str], cfg: RunConfig, store: PhaseStore,
-               tracker: Tracker, progress: Progress, parent: str, run_phase) -> tuple[PhaseResult, dict]:
-    key = keys[phase.name]
-    cached = store.is_complete(phase.kind, key)
-    tags = {"kind": "phase", "phase": phase.name, "phase_kind": phase.kind, "phase_key": key,
-            "cached": "yes" if cached else "no", "seed": seed, "recipe_task": phase.task}
-    if phase.kind in ("finetune", "evaluate"):
-        tags["target_task"] = phase.task
-    with tracker.run(phase.name, tags, parent=parent) as child:
-        if cached:
-            progress.print(f"  [dim]{phase.name}: reusing {phase.kind}/{key}[/]")
-            result = PhaseResult.from_dict(store.result(phase.kind, key))
-        else:
-            with store.building(phase.kind, key) as tmp:
-                ctx = PhaseContext(
-                    cfg=cfg, phase=phase, seed=seed,
-                    inputs={name: store.path(plan.phase(name).kind, keys[name]) for name in phase.inputs},
-                    out=tmp, log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
-                )
-                result = run_phase(phase.kind)(ctx)
-                write_json(tmp / "result.json", result.to_dict())
-        tracker.metrics(child, result.metrics)
-        tracker.tags(child, result.tags)
-        tracker.datasets(child, result.datasets)
-        tracker.artifacts(child, store.path(phase.kind, key), result.artifacts)
-        tracker.json_artifact(child, "phase.json", {"phase": phase.name, "key": key, "settings": phase.settings,
-                                                    "inputs": {n: keys[n] for n in phase.inputs}, "info": result.info})
+def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, tuple[str, dict]], cfg: RunConfig,
+               store: PhaseStore, tracker: Tracker, progress: Progress, parent: str,
+               run_phase) -> tuple[PhaseResult, dict]:
+    key, parts = keys[phase.name]
+    code = code_version()
+
+    def waiting() -> None:
+        progress.print(f"  [dim]{phase.name}: waiting for another run building {phase.kind}/{key}[/]")
+
+    with store.lock(phase.kind, key, on_wait=waiting):
+        cached = store.is_complete(phase.kind, key)
+        built_by = store.entry(phase.kind, key).get("built_by", {}) if cached else dict(code)
+        tags = {"kind": "phase", "phase": phase.name, "phase_kind": phase.kind, "phase_key": key,
+                "cached": "yes" if cached else "no", "seed": seed, "recipe_task": phase.task,
+                "built_by_commit": built_by.get("commit", "unrecorded"),
+                "built_by_dirty": built_by.get("dirty", "unrecorded"),
+                "git_commit": code["commit"], "git_dirty": code["dirty"],
+                **{f"key.{p}": v for p, v in parts.items()}}
+        if phase.kind in ("finetune", "evaluate"):
+            tags["target_task"] = phase.task
+        with tracker.run(phase.name, tags, parent=parent) as child:
+            if cached:
+                progress.print(f"  [dim]{phase.name}: reusing {phase.kind}/{key}[/]")
+                result = PhaseResult.from_dict(store.result(phase.kind, key))
+            else:
+                with store.building(phase.kind, key) as tmp:
+                    ctx = PhaseContext(
+                        cfg=cfg, phase=phase, seed=seed,
+                        inputs={name: store.path(plan.phase(name).kind, keys[name][0]) for name in phase.inputs},
+                        out=tmp, log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
+                    )
+                    result = run_phase(phase.kind)(ctx)
+                    write_json(tmp / "result.json", result.to_dict())
+                    write_json(tmp / ENTRY, {"phase": phase.name, "seed": seed, "parts": parts,
+                                             "built_by": built_by, "built_in_run": child})
+            tracker.metrics(child, result.metrics)
+            tracker.tags(child, result.tags)
+            tracker.datasets(child, result.datasets)
+            tracker.artifacts(child, store.path(phase.kind, key), result.artifacts)
+            tracker.json_artifact(child, "phase.json", {"phase": phase.name, "key": key, "parts": parts,
+                                                        "settings": phase.settings, "built_by": built_by,
+                                                        "inputs": {n: keys[n][0] for n in phase.inputs},
+                                                        "info": result.info})
     return result, {"key": key, "cached": cached, "run_id": child, "kind": phase.kind,
-                    "dir": str(store.path(phase.kind, key))}
+                    "dir": str(store.path(phase.kind, key)), "built_by": built_by}
 
 
 def _params(cfg: RunConfig, plan: Plan) -> dict[str, str]:

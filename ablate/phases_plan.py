@@ -14,15 +14,55 @@ from ablate.plan import Phase
 from ablate.tasks import get_task
 
 
-def data_spec(cfg: RunConfig, task: str) -> dict:
-    """Where a task's data comes from (not its content: planning must not load data)."""
+def data_spec(cfg: RunConfig, task: str, training_only: bool = False) -> dict:
+    """Where a task's data comes from (not its content: planning must not load data; the key
+    adds the content, see ablate.keys)."""
     spec = get_task(task)
-    sources = spec.sources
+    # training_only: what a fine-tune reads (train, dev and the sets dev's rules exclude), so
+    # targets with the same English training data share one fine-tune.
+    sources = tuple(s for s in spec.sources if not training_only or s not in spec.evaluation.values())
     return {
         "source": cfg.data,
         "data_dir": cfg.data_dir,
         "revisions": {s.hub_id: cfg.dataset_revisions.get(s.hub_id, s.revision) for s in sources},
     }
+
+
+# TaskSpec fields that only describe evaluation or documentation: a fine-tune ignores them.
+_NOT_TRAINING = ("name", "title", "role", "languages", "evaluation", "unavailable", "cards", "notes")
+
+
+def training_data(task: str) -> dict:
+    """Everything about a target task that its English fine-tune depends on (format, training
+    and selection data, labels, metric); not its name or evaluation sets. XQuAD and MLQA have
+    the same, so they share one fine-tune per seed, as in XTREME."""
+    from dataclasses import fields
+
+    spec = get_task(task)
+    return {f.name: _plain(getattr(spec, f.name)) for f in fields(spec) if f.name not in _NOT_TRAINING}
+
+
+def selection_task(task: str) -> str:
+    """The task whose scoring selects a fine-tune's checkpoints: the first registered task with
+    the same training data (SQuAD's v1.1 script for XQuAD and MLQA alike), so a shared fine-tune
+    does not depend on which target built it."""
+    from ablate.tasks.definitions import TASKS
+
+    mine = training_data(task)
+    return next((name for name in TASKS if training_data(name) == mine), task)
+
+
+def _plain(value):
+    from dataclasses import fields, is_dataclass
+    from collections.abc import Mapping
+
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def model_spec(cfg: RunConfig) -> dict:
@@ -93,8 +133,9 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
         )]
     finetune = Phase(
         name=f"finetune:{task}", kind="finetune", task=task, inputs=inputs,
-        settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
-                  "train": asdict(cfg.finetune_settings(task))},
+        settings={"model": model_spec(cfg), "data": data_spec(cfg, task, training_only=True),
+                  "train": asdict(cfg.finetune_settings(task)), "trains_on": training_data(task)},
+        task_in_key=False,
     )
     evaluate = Phase(
         name=f"evaluate:{task}", kind="evaluate", task=task, inputs=(finetune.name,),

@@ -1,7 +1,7 @@
 """Plan and Phase: what a recipe returns, as pure data. Building a plan loads nothing.
 
 A phase's `settings` hold everything that determines its output besides its inputs and the
-seed, so `phase_key` (in `ablate.store`) can content-address it.
+seed, so `ablate.keys` can content-address it (with the code, data and model it reads).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ class Phase:
     inputs: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
     seeded: bool = True  # trained phases depend on the seed; evaluation of a fixed model does not
+    # False when the settings already say everything about the task that shapes the output: a
+    # fine-tune is keyed by its training data, so targets trained alike (XQuAD, MLQA) share it.
+    task_in_key: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))

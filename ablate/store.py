@@ -1,48 +1,28 @@
-"""Content-addressed phase outputs under `<output_dir>/phases/<kind>/<key>/`.
+"""Content-addressed phase outputs under `<output_dir>/phases/<kind>/<key>/` (keys: ablate.keys).
 
 A phase is complete iff its directory exists: it is built in a sibling temporary directory and
-renamed into place in one `os.replace`, after `result.json` is written. An interrupted phase
-therefore never looks complete; its leftover `*.partial-*` directory is removed on the next run.
+renamed into place in one `os.replace`, after `result.json` and `entry.json` (the key's parts
+and the code version that built it) are written. An interrupted phase therefore never looks
+complete; its leftover `*.partial-*` directory is removed on the next run.
+
+Each key has a lock file `.locks/<kind>.<key>.lock` (`fcntl.flock`, which the kernel releases when
+the holder dies, even by kill -9): the executor holds it while it checks and builds, so a second
+identical run waits and then reuses the output instead of training again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ablate.plan import CODE_VERSIONS, Phase
-
 RESULT = "result.json"
-
-
-def phase_key(phase: Phase, seed: int | None, input_keys: Mapping[str, str]) -> str:
-    """sha256 over everything that determines the phase's output (24 hex chars)."""
-    from ablate import __version__
-
-    payload = {
-        "kind": phase.kind,
-        "task": phase.task,
-        "settings": phase.settings,
-        "inputs": {name: input_keys[name] for name in phase.inputs},
-        "seed": seed if phase.seeded else None,
-        "code": [__version__, CODE_VERSIONS[phase.kind]],
-    }
-    blob = json.dumps(payload, sort_keys=True, default=_jsonable).encode()
-    return hashlib.sha256(blob).hexdigest()[:24]
-
-
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, Mapping):
-        return dict(o)
-    if isinstance(o, tuple):
-        return list(o)
-    raise TypeError(f"{type(o).__name__} is not JSON-serialisable in a phase key")
+ENTRY = "entry.json"
+LOCKS = ".locks"
 
 
 class PhaseStore:
@@ -57,6 +37,39 @@ class PhaseStore:
 
     def result(self, kind: str, key: str) -> dict[str, Any]:
         return json.loads((self.path(kind, key) / RESULT).read_text())
+
+    def entry(self, kind: str, key: str) -> dict[str, Any]:
+        """The entry's metadata ({} for entries stored before it was recorded)."""
+        try:
+            return json.loads((self.path(kind, key) / ENTRY).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def entries(self, kind: str) -> list[dict[str, Any]]:
+        """Metadata of every complete entry of `kind` (for `ablate plan`'s explanations)."""
+        folder = self.root / kind
+        if not folder.is_dir():
+            return []
+        return [self.entry(kind, d.name) for d in sorted(folder.iterdir())
+                if d.is_dir() and ".partial-" not in d.name and (d / RESULT).is_file()]
+
+    @contextmanager
+    def lock(self, kind: str, key: str, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+        """Hold the key's lock (blocking; `on_wait` is called once if another process holds it)."""
+        import fcntl
+
+        path = self.root / LOCKS / f"{kind}.{key}.lock"  # apart, so a kind's folder holds only entries
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                on_wait()
+                fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     @contextmanager
     def building(self, kind: str, key: str) -> Iterator[Path]:
@@ -82,6 +95,14 @@ class PhaseStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, Mapping):
+        return dict(o)
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"{type(o).__name__} is not JSON-serialisable")
 
 
 def write_json(path: Path, data: Any) -> None:

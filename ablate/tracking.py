@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -19,26 +20,85 @@ from typing import Any
 MAX_PARAMS, MAX_METRICS = 100, 1000  # MLflow's per-call limits for log_batch
 
 
+# MLflow 3.x opens an experiment in its GenAI view (traces, judges, "Evaluations") unless this tag
+# says it holds model training; the UI reads it from the experiment's tags.
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
+
+
 class Tracker:
     def __init__(self, uri: str, experiment: str):
         os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
         from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
 
+        artifact_root = None
+        self.lock_path = None
         if uri.startswith("sqlite:///"):
-            Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            db = Path(uri[len("sqlite:///"):])
+            db.parent.mkdir(parents=True, exist_ok=True)
+            self.lock_path = db.with_name(db.name + ".lock")
+            # MLflow's default artifact root is ./mlruns in the *current* directory: keep a local
+            # store's artifacts next to its database instead (moving the output dir moves all).
+            artifact_root = db.parent / "mlartifacts"
         self.uri = uri
-        self.client = MlflowClient(tracking_uri=uri)
-        found = self.client.get_experiment_by_name(experiment)
+        # Creating or migrating an sqlite store (and creating the experiment) races between
+        # processes started together: the loser's migration fails half-way and leaves the
+        # database unusable. One process at a time does it, under an exclusive file lock.
+        try:
+            with self._exclusive():
+                self.client = MlflowClient(tracking_uri=uri)
+                self.experiment_id = self._experiment(experiment, artifact_root)
+        except MlflowException as e:
+            from ablate.errors import AblateError
+
+            raise AblateError(f"MLflow tracking store {uri} refused experiment '{experiment}': "
+                              f"{str(e).splitlines()[0]}") from e
+
+    def _experiment(self, name: str, artifact_root: Path | None) -> str:
+        found = self.client.get_experiment_by_name(name)
         if found is None:
-            self.experiment_id = self.client.create_experiment(experiment)
-        elif found.lifecycle_stage == "deleted":
+            slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name)  # names may hold '/', spaces, ...
+            location = (artifact_root / slug).resolve().as_uri() if artifact_root else None
+            return self.client.create_experiment(name, artifact_location=location, tags=EXPERIMENT_KIND)
+        if found.lifecycle_stage == "deleted":
             self.client.restore_experiment(found.experiment_id)
-            self.experiment_id = found.experiment_id
-        else:
-            self.experiment_id = found.experiment_id
+        if "mlflow.experimentKind" not in found.tags:  # stores made before the tag was set
+            self.client.set_experiment_tag(found.experiment_id, *next(iter(EXPERIMENT_KIND.items())))
+        return found.experiment_id
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """An exclusive fcntl lock next to an sqlite store (released by the kernel on a crash);
+        nothing for a tracking server, which serialises its own writes."""
+        if self.lock_path is None:
+            yield
+            return
+        import fcntl
+
+        with open(self.lock_path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def reap_dead(self) -> dict[str, dict[str, str]]:
+        """Mark RUNNING runs whose owning process is gone (ablate.owner) KILLED; return their
+        tags by run id. Runs of other hosts are left as they are."""
+        from ablate import owner
+
+        killed: dict[str, dict[str, str]] = {}
+        with self._exclusive():
+            for run in self.client.search_runs([self.experiment_id], "attributes.status = 'RUNNING'", max_results=5000):
+                if owner.is_dead(run.data.tags):
+                    self.end(run.info.run_id, "KILLED")
+                    killed[run.info.run_id] = dict(run.data.tags)
+        return killed
 
     def start(self, name: str, tags: Mapping[str, str], parent: str | None = None) -> str:
-        tags = {k: str(v) for k, v in tags.items()}
+        from ablate import owner
+
+        tags = {**owner.tags(), **{k: str(v) for k, v in tags.items()}}
         if parent:
             tags["mlflow.parentRunId"] = parent
         return self.client.create_run(self.experiment_id, tags=tags, run_name=name).info.run_id
@@ -106,3 +166,12 @@ class Tracker:
             ds = MetaDataset(source=HuggingFaceDatasetSource(path=r["source"]), name=r["name"], digest=r["digest"])
             inputs.append(DatasetInput(ds._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", r["context"])]))
         self.client.log_inputs(run_id, datasets=inputs)
+
+    def finished_run(self, signature: str, seed: int) -> str | None:
+        """The newest FINISHED parent run with this signature and seed (an identical run), or None."""
+        if "'" in signature:
+            return None  # not expressible in MLflow's filter language; rerunning is the safe answer
+        found = self.client.search_runs(
+            [self.experiment_id], f"tags.kind = 'run' and tags.signature = '{signature}' and tags.seed = '{seed}' "
+            "and attributes.status = 'FINISHED'", max_results=1, order_by=["attributes.start_time DESC"])
+        return found[0].info.run_id if found else None

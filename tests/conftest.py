@@ -47,3 +47,17 @@ def cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+_STRAY = ("mlruns", "mlartifacts", "mlflow.db", "ablate-runs", "report", "checklist.md")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _writes_only_to_temp_dirs():
+    """Tests write only to temporary directories: fail the session if one left MLflow or run
+    output in the repository or the working directory (MLflow's cwd defaults are the usual way)."""
+    roots = {Path(__file__).resolve().parent.parent, Path.cwd()}
+    before = {p for root in roots for p in map(root.joinpath, _STRAY) if p.exists()}
+    yield
+    stray = {p for root in roots for p in map(root.joinpath, _STRAY) if p.exists()} - before
+    assert not stray, f"tests left files outside temporary directories: {sorted(map(str, stray))}"

@@ -95,7 +95,7 @@ def test_equal_settings_hash_alike_and_unknown_task_keys_are_rejected():
 
     a = resolve(None, None, {"task": "mnli"})
     b = resolve(None, None, parse_assignments(["task=mnli", "finetune.xnli.epochs=2"]))  # restates the default
-    assert plan_keys(load("stilts").plan(a), 1) == plan_keys(load("stilts").plan(b), 1)
+    assert plan_keys(load("stilts").plan(a), 1, a) == plan_keys(load("stilts").plan(b), 1, b)
     with pytest.raises(AblateError, match="Unknown task in 'finetune' settings .* 'xnl'. Did you mean 'xnli'"):
         resolve(None, None, parse_assignments(["finetune.xnl.epochs=1"]))
     with pytest.raises(AblateError, match="eval_batch_size"):

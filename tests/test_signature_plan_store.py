@@ -42,7 +42,7 @@ def test_plan_validation():
 def _keys(recipe, **overrides):
     task = {"task": "mnli"} if recipe != "baseline" else {}
     cfg = resolve("smoke", None, {**task, **overrides})
-    return plan_keys(load(recipe).plan(cfg), 1)
+    return plan_keys(load(recipe).plan(cfg), 1, cfg)
 
 
 def test_intermediate_key_is_shared_by_targets_and_recipes_but_not_by_seeds_or_settings():
@@ -52,7 +52,7 @@ def test_intermediate_key_is_shared_by_targets_and_recipes_but_not_by_seeds_or_s
     assert k1["finetune:xnli"] == k2["finetune:xnli"]  # same target, same encoder: reused
     cfg = resolve("smoke", None, {"task": "mnli"})
     plan = load("stilts").plan(cfg)
-    assert plan_keys(plan, 1)["intermediate:mnli"] != plan_keys(plan, 2)["intermediate:mnli"]
+    assert plan_keys(plan, 1, cfg)["intermediate:mnli"] != plan_keys(plan, 2, cfg)["intermediate:mnli"]
     k3 = _keys("stilts", targets="xnli", intermediate={"mnli": {"learning_rate": 1e-4}})
     assert k3["intermediate:mnli"] != k1["intermediate:mnli"] and k3["finetune:xnli"] != k1["finetune:xnli"]
     k4 = _keys("stilts", targets="xnli", experiment="other", output_dir="/elsewhere")

@@ -18,6 +18,7 @@ from ablate.errors import AblateError
 from ablate.phases.scoring import score
 from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
 from ablate.phases import PhaseContext, PhaseResult
+from ablate.phases_plan import selection_task
 from ablate.tasks import get_task
 from ablate.tasks.formats import format_of
 
@@ -40,14 +41,19 @@ def run_finetune(ctx: PhaseContext) -> PhaseResult:
         model_path = str(ctx.inputs[ctx.phase.inputs[0]] / "encoder")
     else:
         model_path = resolve_model(ctx.cfg.model, ctx.cfg.model_revision)
-    result, model, tokenizer = _train(ctx, spec, ctx.cfg.finetune_settings(spec.name), model_path)
+    # Keyed by its training data (phases_plan.training_data), so selected and recorded as that
+    # data's task: the same output whichever target (XQuAD or MLQA) builds it.
+    trained_as = get_task(selection_task(spec.name))
+    result, model, tokenizer = _train(ctx, spec, ctx.cfg.finetune_settings(spec.name), model_path,
+                                      trained_as=trained_as)
     model.save_pretrained(ctx.out / "model")
     tokenizer.save_pretrained(ctx.out / "model")
     result.info["started_from"] = ctx.phase.inputs[0] if ctx.phase.inputs else ctx.cfg.model
     return result
 
 
-def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, translated: Path | None = None):
+def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, translated: Path | None = None,
+           trained_as=None):
     import torch
     from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainingArguments
 
@@ -69,9 +75,10 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     dev_removed: dict[str, int] = {}
     dev = load_task_split(spec, "dev", cfg, counts=dev_removed)
     dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
+    trained_as = trained_as or spec
     datasets = [
-        _record(spec.name, "train", train_sources, train),
-        _record(spec.name, "dev", spec.dev, dev),
+        _record(trained_as.name, "train", train_sources, train),
+        _record(trained_as.name, "dev", spec.dev, dev),
     ]
     train_enc = fmt.train_features(train, tokenizer, settings.max_seq_length)
 
@@ -110,7 +117,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
             callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience),
                        _relay(ctx, bar)],
         )
-        trainer.selection = (fmt, spec, settings.max_seq_length, cfg.eval_batch_size)
+        trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
         output = trainer.train()

@@ -185,7 +185,7 @@ def terminal(c: dict, console) -> None:
         console.print(f"[yellow]BUCC: {c['bucc_goldonly']}[/]")
     table = Table(title="Claims (docs/paper.md)")
     for h in ("claim", "paper", "measured Δ̂ [CI]", "status", "splits"):
-        table.add_column(h)
+        table.add_column(h, overflow="fold")
     for r in c["claims"]:
         m = r["measured"]
         table.add_row(r["id"], "—" if r["paper_figure"] is None else f"+{r['paper_figure']}",

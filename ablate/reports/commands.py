@@ -32,6 +32,9 @@ def _store(experiment, output_dir, tracking_uri):
     overrides = {k: v for k, v in {"output_dir": str(output_dir) if output_dir else None,
                                    "tracking_uri": tracking_uri, "experiment": experiment}.items() if v is not None}
     cfg = resolve(None, None, overrides)
+    from ablate.preflight import check_store_exists
+
+    check_store_exists(cfg.store_uri)  # reading must not create an empty store as a side effect
     return Store(cfg.store_uri, cfg.experiment)
 
 

@@ -232,7 +232,7 @@ def terminal(c, console) -> None:
     for treatment in c.labels[1:]:
         table = Table(title=f"{treatment} vs {c.labels[0]}  (points; {ci_label(c.request.alpha)}; seed {c.request.seed})")
         for h in TERMINAL_HEADERS:
-            table.add_column(h, justify="left" if h == "level" else "right")
+            table.add_column(h, justify="left" if h == "level" else "right", overflow="fold")
         for m in c.lines(level="task", treatment=treatment):
             table.add_row(*_terminal_row(m, m.task))
         top = c.lines(level="overall", treatment=treatment)[0]

@@ -139,7 +139,7 @@ def test_preflight_checks_the_reference_set_and_the_excluded_test_contexts(monke
     cfg = resolve_config("smoke", overrides={"data": "hub", "task": "squad", "targets": ["xquad"],
                                              "mt": {"langs": ["de"]}})
     checked = []
-    monkeypatch.setattr(pf, "_check_hub_dataset", lambda *a: checked.append(a))
+    monkeypatch.setattr(pf, "_check_hub_dataset", lambda *a: checked.append(a[:4]))
     pf.preflight(load("mt-translate").plan(cfg), cfg, offline=True)
     assert ("openlanguagedata/flores_plus", "eng_Latn", None, FLORES_PLUS_HINT) in checked
     assert ("google/xtreme", "XQuAD.en", None, "") in checked
