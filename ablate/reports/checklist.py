@@ -3,7 +3,7 @@ runs answer, and the items only a person can answer (listed open, never auto-ans
 
     ablate checklist --experiment ablate --output-dir ablate-runs --out checklist.md
 
-Claims use the same machinery as `ablate compare` (guard rails, crossed bootstrap); the rules
+Claims use the same machinery as `ablate compare` (guard rails, the variance-components test); the rules
 are in `claims.py`, the comparisons in `judge_claims.py`. Smoke runs (tiny or random model) get a
 banner and the verdict "smoke", never "reproduced"/"not reproduced". Output: Markdown + a JSON sidecar, also logged as an MLflow run (kind=report).
 """

@@ -1,6 +1,6 @@
 """Judge every claim of `claims.CLAIMS` on the tracked runs (the checklist's part (a)).
 
-Each claim's comparisons go through `ablate compare` (same guard rails and crossed bootstrap). A
+Each claim's comparisons go through `ablate compare` (same guard rails and variance-components test). A
 claim may mix splits (`claims.task_split`: dev where a task has an honest one, test otherwise), and
 one `compare` run reads one split, so a comparison runs once per split with the same report seed,
 the same B and the same seeds: the seed draws are then identical and replicate b of every task

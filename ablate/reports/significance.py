@@ -301,7 +301,7 @@ def adjust(lines: Sequence[Line], alpha: float) -> None:
 
 
 def disagreements(lines: Sequence[Line], alpha: float) -> list[Line]:
-    """Lines where the crossed bootstrap and the seed-level exact test disagree at ``alpha``."""
+    """Lines where the default (variance-components) test and the seed-level exact test disagree at ``alpha``."""
     return [m for m in lines if m.seed_p is not None and m.p is not None and (m.p <= alpha) != (m.seed_p <= alpha)]
 
 

@@ -4,16 +4,6 @@ Per-example sufficient statistics ``(S seeds, n examples, k stats)`` per arm and
 dataclasses and arrays come out. Every random function takes an explicit Generator.
 """
 
-from ablate.stats.bootstrap import (
-    BootstrapResult,
-    aggregate,
-    arm_replicates,
-    paired_bootstrap,
-    seed_score_replicates,
-    shared_weight_replicates,
-    summarize,
-)
-from ablate.stats.draws import ExampleWeights, draw_example_weights, draw_seed_indices
 from ablate.stats.metrics import ACCURACY, F1_COUNTS, SPAN_QA, Metric, per_seed_scores
 from ablate.stats.multiplicity import (
     WinCount,
@@ -32,14 +22,11 @@ from ablate.stats.seeds import (
     seed_summary,
     welch_t,
 )
-from ablate.stats.variance import VarianceDecomposition, variance_decomposition
+from ablate.stats.replicates import ReplicateSummary, summarize
 
 __all__ = [
-    "ACCURACY", "F1_COUNTS", "SPAN_QA", "BootstrapResult", "ExampleWeights", "Metric",
-    "PermutationResult", "ProbabilityOfImprovement", "SeedSummary", "VarianceDecomposition",
-    "WelchResult", "WinCount", "aggregate", "arm_replicates", "benjamini_hochberg", "count_wins",
-    "draw_example_weights", "draw_seed_indices", "holm", "paired_bootstrap", "per_seed_scores",
-    "permutation_test", "probability_of_improvement", "resolve_replicates",
-    "seed_score_replicates", "seed_summary", "shared_weight_replicates", "summarize",
-    "variance_decomposition", "welch_t",
+    "ACCURACY", "F1_COUNTS", "SPAN_QA", "Metric", "PermutationResult", "ProbabilityOfImprovement",
+    "ReplicateSummary", "SeedSummary", "WelchResult", "WinCount", "benjamini_hochberg",
+    "count_wins", "holm", "per_seed_scores", "permutation_test", "probability_of_improvement",
+    "resolve_replicates", "seed_summary", "summarize", "welch_t",
 ]
