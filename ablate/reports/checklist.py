@@ -96,6 +96,7 @@ def evaluate_claims(store: Store, runs: dict[str, list], model, n_replicates: in
                                                    "words": main.words,
                                                    "figure_in_ci": None if claim.figure is None or smoke else
                                                    bool(main.low <= claim.figure <= main.high)},
+            "planner": None if main is None else main.planner,  # seeds needed when "not enough runs"
             "comparisons": [{**vars(o), "words": o.words} for o in outcomes], "notes": r["notes"],
             "signature": r["signature"],
         })
@@ -192,3 +193,6 @@ def terminal(c: dict, console) -> None:
                       "—" if m is None or not math.isfinite(m["delta"]) else f"{m['words']} [{m['low']:+.2f}, {m['high']:+.2f}]",
                       r["status"], _splits_text(r["splits"]))
     console.print(table)
+    for r in c["claims"]:
+        if r.get("planner"):
+            console.print(f"{r['id']}: {r['status']} — {r['planner']['text']}")

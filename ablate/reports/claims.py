@@ -144,6 +144,7 @@ class Outcome:
     p: float | None
     p_holm: float | None = None
     note: str = ""  # how p was obtained when it is not a pre-registered pairwise test
+    planner: dict | None = None  # refused for too few seeds: the seeds the paper's figure needs (judge_claims.plan_answer)
 
     @property
     def words(self) -> str:
@@ -164,7 +165,8 @@ def judge(claim: Claim, outcomes: list[Outcome], alpha: float) -> tuple[str, str
         o = outcomes[0]
         ok = o.delta > 0 and sig(o)
         if o.p is None:
-            return NOT_ENOUGH, f"Δ̂ = {o.delta:+.2f}; no p: too few seeds per arm for a calibrated test at this level (add seeds)"
+            return NOT_ENOUGH, (f"Δ̂ = {o.delta:+.2f}; no p: too few seeds per arm for a calibrated test at this level "
+                                "(add seeds)" + (f"; {o.planner['text']}" if o.planner else ""))
         return (REPRODUCED if ok else NOT_REPRODUCED,
                 f"Δ̂ = {o.delta:+.2f} [{o.low:+.2f}, {o.high:+.2f}], p = {o.p:.3g}"
                 + (f", Holm p = {o.p_holm:.3g}" if o.p_holm is not None else "") + (f" ({o.note})" if o.note else ""))

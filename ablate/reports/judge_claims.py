@@ -37,6 +37,7 @@ class Joint:
     splits: dict[str, str]  # task -> split it contributed
     lines: dict[tuple[str, str], object] = field(default_factory=dict)  # (arm, task) -> task Line
     reps: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (arm, task) -> Δ^b (B,)
+    moments: dict[tuple[str, str], object] = field(default_factory=dict)  # (arm, task) -> task vc.Moments
     signature: str = ""
 
     def average(self, arm: str, alpha: float) -> cl.Outcome:
@@ -121,6 +122,7 @@ class Judge:
             for m in c.lines(level="task"):
                 joint.lines[(m.treatment, m.task)] = m
                 joint.reps[(m.treatment, m.task)] = c.numbers.task_replicates[(m.treatment, m.task)]
+                joint.moments[(m.treatment, m.task)] = c.numbers.moments[(m.treatment, m.task, None)]
         return joint
 
     def claim(self, claim: cl.Claim) -> tuple[list[cl.Outcome], list[str], str, dict[str, str]]:
@@ -154,6 +156,8 @@ class Judge:
             arms = [claim.baseline, treatments[0]]
             j = run(arms, self.tasks(claim, arms, notes))
             outcomes = [j.average(treatments[0], self.alpha)] if j else []
+            if outcomes and outcomes[0].p is None and claim.figure is not None:
+                outcomes[0].planner = plan_answer(j, treatments[0], claim.figure, self.alpha)
         elif claim.rule == "best_gain":
             arms = [claim.baseline, *treatments]
             j = run(arms, self.tasks(claim, arms, notes))
@@ -164,6 +168,32 @@ class Judge:
                 if j is not None:
                     outcomes += j.per_task(t)
         return outcomes, notes, " ; ".join(dict.fromkeys(signatures)), splits
+
+
+def plan_answer(j: Joint, arm: str, figure: float, alpha: float, power: float = 0.8) -> dict:
+    """What `ablate power` answers for the claim's average level from these (pilot) runs: seeds per
+    arm to detect the paper's ``figure`` with ``power`` at α, and its range from σ_d²'s interval."""
+    from ablate.reports import power as pw
+    from ablate.stats import components as vc
+
+    # The average over tasks is compare's overall level: the same mean of task moments, across splits.
+    try:
+        c = pw.from_moments(vc.mean_moments([j.moments[(arm, t)] for t in j.tasks]))
+    except AblateError as e:
+        return {"delta": figure, "level": "overall", "seeds": None, "low": None, "high": None,
+                "text": f"the planner cannot say how many seeds the paper's {figure:+g} needs: {e}"}
+    (row,) = pw.plan([("overall", "average", c)], [], figure, alpha, power)
+    est, low, high = row.needed
+    if est is None and low is None and high is None:
+        text = (f"no number of seeds detects the paper's {figure:+g} with power {power:g}: the test-set part "
+                "of the variance alone is too large (needs larger test sets)")
+    else:
+        def n(x):
+            return f"> {pw.MAX_SEEDS}" if x is None else str(x)
+
+        text = (f"needs ≈ {n(est)} seeds per arm to detect the paper's {figure:+g} (range {n(low)}–{n(high)} from "
+                f"the pilot's uncertainty; `ablate power`, power {power:g}, α = {alpha:g})")
+    return {"delta": figure, "level": "overall", "seeds": est, "low": low, "high": high, "text": text}
 
 
 def _best(j: Joint, alpha: float) -> cl.Outcome:
