@@ -81,3 +81,12 @@ def test_one_seed_says_the_planner_cannot_estimate(tmp_path):
     assert row["planner"]["seeds"] is None
     assert "cannot say how many seeds the paper's +7.5 needs" in row["reason"]
     assert "at least 2 pilot seeds per arm" in row["reason"]
+
+
+def test_best_per_task_gives_no_p_where_its_task_tests_are_refused(few_seeds):
+    """With 3 seeds per arm the task-level tests are refused, so the post-hoc best-arm claim built
+    on them must not report a p (it once did: "reproduced", p = 0.0033)."""
+    _, _, by_id = few_seeds
+    row = by_id["best-per-task-test"]
+    assert row["status"] == cl.NOT_ENOUGH
+    assert "too few seeds" in row["reason"]
