@@ -30,21 +30,14 @@ from typing import Any
 from ablate.config import RunConfig
 from ablate.file_digest import FileDigests
 from ablate.plan import CODE_VERSIONS, Phase, Plan
+from ablate.store import jsonable
 from ablate.tasks import get_task
 
 PARTS = ("task", "settings", "seed", "inputs", "code", "data", "model")
 
 
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, Mapping):
-        return dict(o)
-    if isinstance(o, tuple):
-        return list(o)
-    raise TypeError(f"{type(o).__name__} is not JSON-serialisable in a phase key")
-
-
 def digest(value: Any, n: int = 16) -> str:
-    blob = json.dumps(value, sort_keys=True, default=_jsonable).encode()
+    blob = json.dumps(value, sort_keys=True, default=jsonable).encode()
     return hashlib.sha256(blob).hexdigest()[:n]
 
 

@@ -97,18 +97,19 @@ class PhaseStore:
             raise
 
 
-def _jsonable(o: Any) -> Any:
+def jsonable(o: Any) -> Any:
+    """`json.dumps(default=...)` for settings: frozen mappings and tuples as plain JSON."""
     if isinstance(o, Mapping):
         return dict(o)
     if isinstance(o, tuple):
         return list(o)
-    raise TypeError(f"{type(o).__name__} is not JSON-serialisable")
+    raise TypeError(f"{type(o).__name__} is not JSON-serialisable (phase keys, store metadata)")
 
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temp file + rename)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=_jsonable))
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=jsonable))
     os.replace(tmp, path)
 
 
