@@ -47,28 +47,14 @@ def test_planned_power_matches_simulated_power_of_the_default_test(seeds, delta,
     assert abs(np.mean(p <= 0.05) - pw.planned_power(c, delta, seeds)) < 0.05
 
 
-def _cli(*args):
-    import contextlib
-    import io
-
-    from ablate.cli import main
-
-    out = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            main(list(args))
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 1
-    return code, out.getvalue()
-
-
-def test_power_command_on_a_store_and_bad_input(synthetic_store, monkeypatch):
+def test_power_command_on_a_store_and_bad_input(synthetic_store, monkeypatch, cli):
     monkeypatch.setenv("COLUMNS", "250")
-    code, out = _cli("power", "--baseline", "baseline", "--treatment", "stilts:mnli", "--tracking-uri",
-                     synthetic_store[1], "--delta", "5", "--per-language")
+    r = cli("power", "--baseline", "baseline", "--treatment", "stilts:mnli", "--tracking-uri",
+            synthetic_store[1], "--delta", "5", "--per-language")
+    code, out = r.code, r.out + r.err
     assert code == 0, out
     for word in ("xnli", "tydiqa", "overall", "xnli/de", "pilot runs", "3 seeds", "S for +5"):
         assert word in out, word
-    code, out = _cli("power", "--seed-sd", "2", "--seeds-per-arm", "1")
+    r = cli("power", "--seed-sd", "2", "--seeds-per-arm", "1")
+    code, out = r.code, r.out + r.err
     assert code == 2 and "--seeds-per-arm needs integers ≥ 2" in out and "Traceback" not in out
