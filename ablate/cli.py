@@ -267,58 +267,6 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
     return runs
 
 
-@app.command("demo")
-def demo_cmd(
-    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Where the demo's runs go.")] = Path("ablate-runs/demo"),
-    seeds: Annotated[str, typer.Option("--seeds", help="Seeds per recipe.")] = "1,2",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
-) -> None:
-    """Offline demo on the embedded default: baseline vs STILTs vs MT-translate (MNLI) -> XNLI + PAWS-X.
-
-    Everything runs on this machine (tiny model, shipped fixtures) into a local sqlite MLflow store.
-    """
-    from dataclasses import replace
-
-    from ablate.execute import signature
-    from ablate.preflight import check_writable
-    from ablate.tracking import Tracker
-
-    check_writable(output_dir, "--output-dir")
-    tracker = None
-    for recipe, task in DEMO:
-        console.rule(f"[bold]{recipe}[/]" + (f" --task {task}" if task else ""))
-        r, cfg = _resolve(recipe, "smoke", None, None, task=task, targets="xnli,pawsx", seeds=seeds,
-                          output_dir=output_dir, experiment="demo")
-        tracker = tracker or Tracker(cfg.store_uri, cfg.experiment)
-        plan = r.plan(cfg)
-        # A warm rerun must not add parent runs: a finished run with the same signature and seed
-        # already answers it (compare and the checklist would otherwise count it twice).
-        done = {seed: tracker.finished_run(signature(plan, cfg, seed).format(), seed) for seed in cfg.seeds}
-        for seed, run_id in done.items():
-            if run_id:
-                console.print(f"seed {seed}: reusing finished run {run_id} (identical signature and seed; nothing rerun)")
-        todo = tuple(seed for seed in cfg.seeds if not done[seed])
-        if todo:
-            cfg = replace(cfg, seeds=todo)
-            run_plan(r.plan(cfg), cfg, quiet=quiet, tracker=tracker)
-    from ablate.reports.commands import checklist_cmd, compare_cmd
-
-    arms = ",".join(f"{recipe}:{task}" if task else recipe for recipe, task in DEMO)
-    console.rule(f"[bold]ablate compare --arms {arms}[/]")
-    compare_cmd(arms=arms, experiment="demo", output_dir=output_dir, out=output_dir / "report")
-    console.rule("[bold]ablate checklist[/]")
-    checklist_cmd(experiment="demo", output_dir=output_dir, out=output_dir / "checklist.md")
-    console.print(
-        f"\nDone. Report: {output_dir / 'report' / 'report.html'}   Checklist: {output_dir / 'checklist.md'}\n"
-        f"Compare the runs side by side in MLflow: [bold]ablate ui --output-dir {output_dir}[/] prints a URL that "
-        "opens the 'demo' experiment's runs table (a parent run per recipe and seed, a child per phase; the "
-        "report is a run too). A rerun reuses finished identical runs instead of adding new ones.\n"
-        "These are smoke numbers from a tiny random model: the pipeline is real, the results are not.")
-
-
-DEMO = (("baseline", None), ("stilts", "mnli"), ("mt-translate", "mnli"))
-
-
 @app.command("ui")
 def ui_cmd(
     output_dir: OutOpt = None, tracking_uri: UriOpt = None, experiment: ExpOpt = None,
@@ -339,6 +287,16 @@ def ui_cmd(
     cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port),
            "--workers", "1"]  # one local user: 4 workers only slow the start (~1 min on 2 cores)
     os.execvpe(cmd[0], cmd, env)
+
+
+def _register_demo_command() -> None:
+    """`ablate demo` lives in ablate.demo (it composes run, compare and checklist)."""
+    from ablate.demo import demo_cmd
+
+    app.command("demo")(demo_cmd)
+
+
+_register_demo_command()
 
 
 def _register_report_commands() -> None:
@@ -378,6 +336,9 @@ def _main(
         quiet_libraries()
 
 
+INTERRUPTED = 130  # the shell's exit code for a process ended by SIGINT (Ctrl-C)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI. Every failure ends in ONE `error:` line on stderr: exit 2 for bad input or an
     unusable environment, 1 for a bug (its traceback only with --debug / ABLATE_DEBUG=1)."""
@@ -387,10 +348,11 @@ def main(argv: list[str] | None = None) -> None:
 
     line_buffered()
     try:
-        app(args=argv, standalone_mode=False, prog_name="ablate")
+        # Outside standalone mode typer *returns* an Exit's code instead of raising it, and turns
+        # Ctrl-C (KeyboardInterrupt) into a returned 130. Commands themselves return None.
+        code = app(args=argv, standalone_mode=False, prog_name="ablate")
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]: completed phases are kept; rerun to resume.")
-        sys.exit(130)
+        code = INTERRUPTED
     except (typer.Exit, SystemExit) as e:
         sys.exit(getattr(e, "exit_code", getattr(e, "code", 0)))
     except bundled.NoArgsIsHelpError as e:
@@ -411,6 +373,11 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(e, OSError):  # the environment refused (disk full, permissions): not a bug
             _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}", 2)
         _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", 1)
+    if code == INTERRUPTED:
+        err_console.print("[yellow]interrupted[/]: completed phases are kept; rerun to resume.")
+        sys.exit(INTERRUPTED)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 def _fail(message: str, code: int) -> None:

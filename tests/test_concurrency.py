@@ -112,3 +112,26 @@ def test_a_phase_lock_makes_the_second_holder_wait_and_a_killed_holder_releases_
 def _hold(store, events):
     with store.lock("finetune", "k", on_wait=lambda: events.append("waiting")):
         events.append("acquired")
+
+
+def test_ctrl_c_mid_phase_exits_130_marks_the_runs_killed_and_leaves_no_partial_output(tmp_path):
+    """SIGINT as a terminal's Ctrl-C sends it: typer turns KeyboardInterrupt into a *returned* exit
+    code 130 when not in standalone mode, which `ablate` once passed over and exited 0 with."""
+    out = tmp_path / "out"
+    slow = ["--set", "finetune.xnli.max_steps=40", "--set", "finetune.xnli.eval_every=40"]
+    proc = subprocess.Popen([*RUN, *slow, "-o", str(out)], cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    phases = out / "phases" / "finetune"
+    deadline = time.monotonic() + 300
+    while not list(phases.glob("*.partial-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    code, err = proc.wait(timeout=120), proc.stderr.read()
+    assert code == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not list(phases.glob("*.partial-*"))  # the partial fine-tune was removed on the way out
+    _, runs = _runs(out)
+    statuses = {r.info.run_name: r.info.status for r in runs}
+    assert statuses["baseline seed=1"] == "KILLED" and statuses["finetune:xnli"] == "KILLED", statuses
+    assert "RUNNING" not in statuses.values()
