@@ -238,7 +238,7 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
     from ablate.data.hub import prepare
 
     offline = prepare(cfg.offline)
-    from ablate.execute import execute, signature
+    from ablate.execute import execute
     from ablate.preflight import preflight
 
     preflight(plan, cfg, offline)
@@ -257,9 +257,6 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
     bars = not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1"
     with Progress(console=console, enabled=bars, lines=not quiet) as progress:
         runs = execute(plan, cfg, tracker, progress)
-    for run in runs:
-        tracker.params(run.run_id, {"arm": run_summary.arm(plan, cfg)})
-        tracker.tags(run.run_id, {"mlflow.note.content": run_summary.note(plan, cfg, run, signature(plan, cfg, run.seed).format())})
     for table in run_summary.tables(plan, cfg, runs, console.width):
         console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "

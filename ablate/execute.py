@@ -20,6 +20,7 @@ from ablate.phases import PhaseContext, PhaseResult, runner
 from ablate.plan import Phase, Plan
 from ablate.progress import Progress
 from ablate.provenance import code_version, environment
+from ablate import run_summary
 from ablate.signature import Signature
 from ablate.keys import KeyMaker
 from ablate.store import ENTRY, PhaseStore, write_json
@@ -113,10 +114,12 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
             parent_tags["dataset_revisions"] = json.dumps(dict(cfg.dataset_revisions), sort_keys=True)
         if keymaker.notes:
             parent_tags["key_notes"] = "; ".join(keymaker.notes)
-        label = plan.recipe if task == "none" else f"{plan.recipe}:{task}"  # the arm, as `compare` names it
+        # The arm as `compare` names it. Also the param `arm`: MLflow's parallel-coordinates plot takes
+        # the first three *differing* params alphabetically, and `arm` sorts before `intermediate.*`.
+        label = plan.recipe if task == "none" else f"{plan.recipe}:{task}"
         with tracker.run(f"{label} seed={seed}", parent_tags) as parent:
             run = SeedRun(seed, parent)
-            tracker.params(parent, _params(cfg, plan))
+            tracker.params(parent, {**_params(cfg, plan), "arm": label})
             tracker.json_artifact(parent, "config.json", cfg.to_dict())
             tracker.json_artifact(parent, "environment.json", env)
             with progress.bar(f"[bold]{plan.recipe}[/] seed {seed}", total=len(order)) as bar:
@@ -133,6 +136,7 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
                                   "phases_built_by_other_code": ",".join(other) or "none"})
             run.metrics.update(xtreme.summarize(run.metrics))
             tracker.metrics(parent, run.metrics)
+            tracker.tags(parent, {"mlflow.note.content": run_summary.note(plan, cfg, run, sig.format())})
             tracker.json_artifact(parent, "phases.json", run.phases)
         runs.append(run)
     return runs

@@ -19,13 +19,6 @@ def _value(metrics, key) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.1f}"
 
 
-def arm(plan, cfg) -> str:
-    """The arm as `ablate compare` names it (baseline, stilts:mnli). Also logged as the param
-    `arm`: MLflow's parallel-coordinates plot takes the first three *differing* params in
-    alphabetical order, and `arm` sorts before `intermediate.*`, so the first axis is the recipe."""
-    return f"{plan.recipe}:{cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else plan.recipe
-
-
 def _title(plan, cfg) -> str:
     return plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
 
