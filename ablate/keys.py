@@ -96,8 +96,9 @@ class KeyMaker:
         spec = get_task(phase.task)
         if phase.kind in ("evaluate", "retrieve"):
             sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in spec.languages]
-        else:  # training phases and translation read the English train and dev data
-            sources = [s.for_lang("en") for s in (*spec.train, *spec.dev)]
+        else:  # training phases and translation read the English train and dev data (and what
+            # selection excludes from dev: XQuAD.en's contexts for SQuAD)
+            sources = [s.for_lang("en") for s in spec.training_sources]
         parts: list = []
         if spec.name == "bucc2018" and cfg.data != "fixtures" and bucc.has_local(cfg.data_dir):
             dirs = [bucc.corpus_dir(cfg.data_dir, lang) for lang in spec.languages]

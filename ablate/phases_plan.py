@@ -18,9 +18,8 @@ def data_spec(cfg: RunConfig, task: str, training_only: bool = False) -> dict:
     """Where a task's data comes from (not its content: planning must not load data; the key
     adds the content, see ablate.keys)."""
     spec = get_task(task)
-    # training_only: what a fine-tune reads (train, dev and the sets dev's rules exclude), so
-    # targets with the same English training data share one fine-tune.
-    sources = tuple(s for s in spec.sources if not training_only or s not in spec.evaluation.values())
+    # training_only: what a fine-tune reads, so targets with the same English training data share it.
+    sources = spec.training_sources if training_only else spec.sources
     return {
         "source": cfg.data,
         "data_dir": cfg.data_dir,

@@ -253,3 +253,16 @@ def test_a_run_with_xquad_and_mlqa_trains_one_squad_fine_tune_per_seed(tmp_path,
     parents = client.search_runs([exp.experiment_id], "tags.kind = 'run'")
     for p in parents:
         assert {"xquad.avg.em_f1", "mlqa.avg.em_f1"} <= set(p.data.metrics)
+
+
+def test_the_contexts_selection_excludes_are_data_of_the_phases_that_select(tmp_path):
+    """SQuAD-dev selection drops XQuAD.en's paragraphs, so XQuAD.en's bytes determine the squad
+    intermediate phase and the shared SQuAD fine-tune (not only their evaluation)."""
+    data = _data_dir(tmp_path)
+    kw = {"data": "hub", "data_dir": str(data), "task": "squad", "targets": "mlqa"}
+    first = _keys(**kw)
+    xquad_en = data / "google__xtreme" / "XQuAD.en" / "validation.jsonl"
+    xquad_en.write_text("\n".join(xquad_en.read_text().splitlines()[1:]) + "\n")
+    changed = _keys(**kw)
+    assert changed["intermediate:squad"] != first["intermediate:squad"]
+    assert changed["finetune:mlqa"] != first["finetune:mlqa"]

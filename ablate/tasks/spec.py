@@ -109,10 +109,15 @@ class TaskSpec:
         object.__setattr__(self, "evaluation", MappingProxyType(dict(self.evaluation)))
 
     @property
-    def sources(self) -> tuple[Source, ...]:
-        """Every source the task reads: train, dev, the sets dev's rules exclude, evaluation."""
+    def training_sources(self) -> tuple[Source, ...]:
+        """What training and checkpoint selection read: train, dev and the sets dev's rules exclude."""
         excluded = tuple(x for s in (*self.train, *self.dev) for x in s.exclude_contexts)
-        return (*self.train, *self.dev, *excluded, *self.evaluation.values())
+        return (*self.train, *self.dev, *excluded)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source the task reads: the training sources, then evaluation."""
+        return (*self.training_sources, *self.evaluation.values())
 
     @property
     def hub_ids(self) -> tuple[str, ...]:
