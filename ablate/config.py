@@ -18,81 +18,8 @@ from typing import Any
 import yaml
 
 from ablate.errors import AblateError, unknown
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """How one training phase runs. docs/paper.md values unless a comment says otherwise."""
-
-    epochs: float = 3.0  # passes over the training data
-    batch_size: int = 4  # per device
-    grad_accum: int = 8  # effective batch = batch_size * grad_accum
-    max_seq_length: int = 256  # per task, unlike jiant's single global length
-    learning_rate: float = 1e-5
-    warmup_ratio: float = 0.1  # linear warm-up over this share of steps, then linear decay
-    weight_decay: float = 0.01  # not applied to bias and LayerNorm weights
-    adam_epsilon: float = 1e-8
-    max_grad_norm: float = 1.0
-    eval_every: int = 1000  # steps between English-dev evaluations (checkpoint selection)
-    eval_examples: int = 500  # English dev examples used for selection (true zero-shot)
-    patience: int = 30  # evaluations without improvement before training stops
-    max_steps: int = 0  # 0 = no cap; the smoke preset caps it to stay fast
-    max_train_examples: int = 0  # 0 = all; >0 subsamples deterministically (volume ablations)
-
-    def __post_init__(self) -> None:
-        # 2 and 2.0 are the same setting: normalise so phase keys and signatures agree
-        for f in fields(self):
-            if f.type == "float":
-                object.__setattr__(self, f.name, float(getattr(self, f.name)))
-
-
-def _train(**kw: Any) -> TrainSettings:
-    return TrainSettings(**kw)
-
-
-# Target fine-tuning per task (docs/paper.md table; BUCC/Tatoeba have no training phase).
-PAPER_FINETUNE = {
-    "xnli": _train(epochs=2, batch_size=4, grad_accum=8, max_seq_length=256),
-    "pawsx": _train(epochs=5, batch_size=4, grad_accum=8, max_seq_length=256),
-    "udpos": _train(epochs=10, batch_size=4, grad_accum=8, max_seq_length=256),
-    "panx": _train(epochs=10, batch_size=4, grad_accum=8, max_seq_length=256),
-    "xquad": _train(epochs=2, batch_size=4, grad_accum=4, max_seq_length=384),
-    "mlqa": _train(epochs=2, batch_size=4, grad_accum=4, max_seq_length=384),
-    "tydiqa": _train(epochs=2, batch_size=4, grad_accum=4, max_seq_length=384),
-}
-# Intermediate training: the replication guide's 3 epochs, lr 1e-5, batch 4 (exact paper values
-# unverified, docs/paper.md); the accumulation of 8 mirrors the target tasks. Span QA needs 384.
-PAPER_INTERMEDIATE = {
-    "mnli": _train(),
-    "qqp": _train(),
-    "anli_plus": _train(),
-    "squad": _train(max_seq_length=384),
-    "squad_v2": _train(max_seq_length=384),
-    "hellaswag": _train(),
-    "commonsense_qa": _train(),
-    "cosmos_qa": _train(),
-    "ccg": _train(),
-}
-
-MT_DEFAULTS = {
-    "model": "facebook/nllb-200-distilled-600M",  # covers all 39 non-English XTREME languages
-    "overrides": {},  # per language, e.g. {"de": "Helsinki-NLP/opus-mt-en-de"}
-    "langs": [],  # empty = every non-English language of the target tasks
-    "mix": "translated",  # intermediate training data: "translated" or "en+translated"
-    "min_chrf": None,  # refuse to train on a language whose chrF on the reference set is lower
-    "reference": "flores_plus",  # quality-gate references: flores_plus | in-domain | xnli | mlqa | none
-    "reference_size": 500,  # reference segments scored per language
-    "max_examples": 0,  # 0 = translate the whole training set; >0 = a fixed subsample per source
-    "beam_size": 2,
-    "compute_type": "auto",  # int8 on CPU, int8_float16 on GPU
-    "device": "auto",
-}
-MT_MIXES = ("translated", "en+translated")
-
-_SMOKE_TRAIN = dict(
-    epochs=1.0, batch_size=8, grad_accum=1, max_seq_length=64, learning_rate=5e-4,
-    eval_every=4, eval_examples=16, patience=3, max_steps=8,
-)
+from ablate.config_check import check
+from ablate.train_settings import MT_DEFAULTS, PAPER_FINETUNE, PAPER_INTERMEDIATE, SMOKE_TRAIN, TrainSettings
 
 
 @dataclass(frozen=True)
@@ -197,8 +124,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "retrieval": {"max_seq_length": 64},
         "mt": {"model": "tiny-nllb", "reference_size": 16, "max_examples": 32},
         "eval_batch_size": 32,
-        "intermediate": {"*": _SMOKE_TRAIN},
-        "finetune": {"*": _SMOKE_TRAIN},
+        "intermediate": {"*": SMOKE_TRAIN},
+        "finetune": {"*": SMOKE_TRAIN},
     },
 }
 
@@ -256,7 +183,7 @@ def resolve(
     cfg = RunConfig(preset=name)
     for source, layer in zip(("preset", "config file", "command line"), layers):
         cfg = _apply(cfg, layer, source)
-    _check(cfg)
+    check(cfg)
     return cfg
 
 
@@ -342,54 +269,3 @@ def _coerce(key: str, value: Any, type_name: Any, source: str) -> Any:
     except (TypeError, ValueError) as e:
         raise AblateError(f"Setting '{key}' (from {source}) expects {t}, got {value!r}.") from e
     return value
-
-
-TRACKING_SCHEMES = ("sqlite", "file", "http", "https", "postgresql", "mysql", "mssql", "databricks")
-
-
-def _check(cfg: RunConfig) -> None:
-    if not cfg.experiment.strip():
-        raise AblateError("--experiment must be a non-empty MLflow experiment name (default: ablate).")
-    if not cfg.targets:
-        raise AblateError("--targets needs at least one target task (e.g. xnli,pawsx or xtreme; see `ablate tasks`).")
-    if cfg.tracking_uri is not None:
-        scheme = cfg.tracking_uri.partition(":")[0].partition("+")[0]  # postgresql+psycopg2 -> postgresql
-        if "://" not in cfg.tracking_uri or scheme not in TRACKING_SCHEMES:
-            raise AblateError(f"--tracking-uri '{cfg.tracking_uri}' is not an MLflow tracking URI: use one of the schemes "
-                              f"{', '.join(TRACKING_SCHEMES)} (e.g. http://127.0.0.1:5000), or omit it for sqlite "
-                              "inside --output-dir.")
-    if cfg.data not in ("hub", "fixtures"):
-        raise unknown("data source", cfg.data, ["hub", "fixtures"])
-    if cfg.device not in ("auto", "cpu", "cuda"):
-        raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
-    if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
-        raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
-    if cfg.data == "fixtures" and cfg.data_dir:
-        raise AblateError(f"--data-dir is not read when data=fixtures (the --preset {cfg.preset} data): drop it, or "
-                          "add --set data=hub to read your local copies instead of the shipped fixtures.")
-    if cfg.eval_batch_size < 1 or cfg.max_eval_examples < 0:
-        raise AblateError(f"eval_batch_size must be >= 1 and max_eval_examples >= 0 (0 = all), got "
-                          f"{cfg.eval_batch_size} and {cfg.max_eval_examples}.")
-    if not cfg.seeds:
-        raise AblateError("At least one seed is needed (e.g. --seeds 1,2,3).")
-    if any(seed < 0 for seed in cfg.seeds):
-        raise AblateError(f"Seeds must be integers >= 0, got {list(cfg.seeds)}.")
-    if len(set(cfg.seeds)) != len(cfg.seeds):
-        raise AblateError(f"Seeds must be distinct, got {list(cfg.seeds)}.")
-    if cfg.mt["mix"] not in MT_MIXES:
-        raise unknown("--mt-mix value", cfg.mt["mix"], MT_MIXES)
-    if cfg.mt["min_chrf"] is not None and not isinstance(cfg.mt["min_chrf"], (int, float)):
-        raise AblateError(f"mt.min_chrf expects a number, got {cfg.mt['min_chrf']!r}.")
-    for split in cfg.eval_splits:
-        if split not in ("validation", "test"):
-            raise unknown("evaluation split", split, ["validation", "test"])
-    for name, group in (("intermediate", cfg.intermediate), ("finetune", cfg.finetune)):
-        for task, s in group.items():
-            bad = [f"{k}={getattr(s, k):g} (must be {rule})" for k, rule, ok in (
-                ("batch_size", ">= 1", s.batch_size >= 1), ("grad_accum", ">= 1", s.grad_accum >= 1),
-                ("max_seq_length", ">= 8", s.max_seq_length >= 8), ("epochs", "> 0", s.epochs > 0),
-                ("learning_rate", "> 0", s.learning_rate > 0), ("max_steps", ">= 0", s.max_steps >= 0),
-                ("max_train_examples", ">= 0", s.max_train_examples >= 0),
-                ("eval_every", ">= 1", s.eval_every >= 1)) if not ok]
-            if bad:
-                raise AblateError(f"Training settings {name}.{task} are not usable: {', '.join(bad)}.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ablate.config import PAPER_FINETUNE, TrainSettings, parse_assignments, resolve
+from ablate.config import parse_assignments, resolve
+from ablate.train_settings import PAPER_FINETUNE, TrainSettings
 from ablate.errors import AblateError
 
 

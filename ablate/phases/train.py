@@ -12,7 +12,8 @@ import shutil
 import time
 from pathlib import Path
 
-from ablate.config import RunConfig, TrainSettings
+from ablate.config import RunConfig
+from ablate.train_settings import TrainSettings
 from ablate.data.load import fingerprint, load_task_split, load_translated_train
 from ablate.errors import AblateError
 from ablate.phases.scoring import score
