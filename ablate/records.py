@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ablate.errors import AblateError
+from ablate.mlflow_filter import keep, tag_filter
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,9 @@ class Arm:
     def label(self) -> str:
         return f"{self.recipe}:{self.task}" if self.task else self.recipe
 
-    def filter(self, model: str | None = None) -> str:
-        parts = ["tags.kind = 'run'", f"tags.recipe = '{self.recipe}'",
-                 f"tags.intermediate_task = '{self.task or 'none'}'"]
-        if model:
-            parts.append(f"tags.model = '{model}'")
-        return " and ".join(parts)
+    def tags(self, model: str | None = None) -> dict[str, str]:
+        """The parent-run tags that select this arm (and `model`), for `ablate.mlflow_filter`."""
+        return {"recipe": self.recipe, "intermediate_task": self.task or "none", **({"model": model} if model else {})}
 
 
 @dataclass
@@ -110,7 +108,8 @@ class Store:
 
     def runs(self, arm: Arm, model: str | None = None) -> list[RunRecord]:
         """Every parent run of `arm` (failed ones included: the checklist counts them)."""
-        found = self.client.search_runs([self.experiment_id], arm.filter(model), max_results=10_000)
+        query, rest = tag_filter(arm.tags(model), "tags.kind = 'run'")
+        found = keep(self.client.search_runs([self.experiment_id], query, max_results=10_000), rest)
         records = [
             RunRecord(r.info.run_id, arm, int(r.data.tags.get("seed", -1)), r.info.status, dict(r.data.tags),
                       dict(r.data.params), dict(r.data.metrics), r.info.start_time, r.info.end_time)
@@ -189,8 +188,8 @@ class Store:
 
     def arms(self, model: str | None = None) -> list[Arm]:
         """Every arm with at least one parent run in the experiment (one query), sorted by label."""
-        query = "tags.kind = 'run'" + (f" and tags.model = '{model}'" if model else "")
-        found = self.client.search_runs([self.experiment_id], query, max_results=50_000)
+        query, rest = tag_filter({"model": model} if model else {}, "tags.kind = 'run'")
+        found = keep(self.client.search_runs([self.experiment_id], query, max_results=50_000), rest)
         arms = {Arm(r.data.tags.get("recipe", "?"), None if r.data.tags.get("intermediate_task", "none") == "none"
                     else r.data.tags["intermediate_task"]) for r in found}
         return sorted(arms, key=lambda a: (a.recipe != "baseline", a.label))

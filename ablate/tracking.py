@@ -169,9 +169,10 @@ class Tracker:
 
     def finished_run(self, signature: str, seed: int) -> str | None:
         """The newest FINISHED parent run with this signature and seed (an identical run), or None."""
-        if "'" in signature:
-            return None  # not expressible in MLflow's filter language; rerunning is the safe answer
-        found = self.client.search_runs(
-            [self.experiment_id], f"tags.kind = 'run' and tags.signature = '{signature}' and tags.seed = '{seed}' "
-            "and attributes.status = 'FINISHED'", max_results=1, order_by=["attributes.start_time DESC"])
+        from ablate.mlflow_filter import keep, tag_filter
+
+        query, rest = tag_filter({"kind": "run", "signature": signature, "seed": str(seed)},
+                                 "attributes.status = 'FINISHED'")
+        found = keep(self.client.search_runs([self.experiment_id], query, max_results=1 if not rest else 5000,
+                                             order_by=["attributes.start_time DESC"]), rest)
         return found[0].info.run_id if found else None
