@@ -153,9 +153,15 @@ def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, tuple[str, d
 
     with store.lock(phase.kind, key, on_wait=waiting):
         cached = store.is_complete(phase.kind, key)
+        broken = store.verify(phase.kind, key) if cached else None
+        if broken:  # a file changed or went missing since commit: rebuild, never trust it
+            progress.print(f"  [yellow]{phase.name}: stored {phase.kind}/{key} failed its check ({broken}): rebuilding[/]")
+            store.discard(phase.kind, key)
+            cached = False
         built_by = store.entry(phase.kind, key).get("built_by", {}) if cached else dict(code)
         tags = {"kind": "phase", "phase": phase.name, "phase_kind": phase.kind, "phase_key": key,
                 "cached": "yes" if cached else "no", "seed": seed, "recipe_task": phase.task,
+                **({"rebuilt_because": broken} if broken else {}),
                 "built_by_commit": built_by.get("commit", "unrecorded"),
                 "built_by_dirty": built_by.get("dirty", "unrecorded"),
                 "git_commit": code["commit"], "git_dirty": code["dirty"],
@@ -171,7 +177,7 @@ def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, tuple[str, d
                     ctx = PhaseContext(
                         cfg=cfg, phase=phase, seed=seed,
                         inputs={name: store.path(plan.phase(name).kind, keys[name][0]) for name in phase.inputs},
-                        out=tmp, log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
+                        out=tmp, resume=store.resume_dir(phase.kind, key), log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
                     )
                     result = run_phase(phase.kind)(ctx)
                     write_json(tmp / "result.json", result.to_dict())

@@ -33,6 +33,7 @@ class PhaseContext:
     out: Path  # write everything here; it becomes the phase's directory on success
     log: Callable[[dict[str, float], int | None], None]  # metrics at a step, batched per call
     progress: Any  # ablate.progress.Progress (rich, or silent)
+    resume: Path | None = None  # survives a crashed attempt at this phase (checkpoints); gone at commit
 
 
 @dataclass

@@ -3,10 +3,16 @@
 Both use the transformers Trainer with the paper's selection rule: evaluate every
 `eval_every` steps on `eval_examples` English dev examples, keep the best checkpoint, stop
 after `patience` evaluations without improvement.
+
+Each selection checkpoint is resumable (model, optimizer, scheduler, RNG and callback state) and
+kept in `ctx.resume`, which outlives a crashed attempt: a rerun continues from the last one and
+ends with the weights an uninterrupted run ends with. A NaN or infinite loss stops the phase at
+the step it appeared.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import time
@@ -90,7 +96,9 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     total = settings.max_steps or math.ceil(settings.epochs * per_epoch)
     eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
-    checkpoints = ctx.out / "checkpoints"
+    checkpoints = (ctx.resume or ctx.out) / "checkpoints"
+    resume_from = _last_checkpoint(checkpoints)
+    before = json.loads((resume_from / LOSS_SUM).read_text()) if resume_from else {"step": 0, "loss_sum": 0.0}
     args = TrainingArguments(
         output_dir=str(checkpoints),
         per_device_train_batch_size=settings.batch_size,
@@ -105,9 +113,9 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         num_train_epochs=settings.epochs,
         max_steps=settings.max_steps or -1,
         eval_strategy="steps", eval_steps=eval_every,
-        save_strategy="steps", save_steps=eval_every, save_only_model=True, save_total_limit=1,
+        save_strategy="steps", save_steps=eval_every, save_only_model=False, save_total_limit=1,
         load_best_model_at_end=True, metric_for_best_model=fmt.SELECTION_METRIC, greater_is_better=True,
-        logging_strategy="steps", logging_steps=max(1, min(50, eval_every)),
+        logging_strategy="steps", logging_steps=_log_every(eval_every),
         seed=ctx.seed, data_seed=ctx.seed, report_to="none", disable_tqdm=True,
         use_cpu=use_cpu, optim="adamw_torch", dataloader_num_workers=0,
     )
@@ -119,20 +127,24 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
                        _relay(ctx, bar)],
         )
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
+        trainer.phase = f"{ctx.phase.name} (seed {ctx.seed})"
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
-        output = trainer.train()
+        if resume_from is not None:
+            ctx.progress.print(f"  [dim]{ctx.phase.name}: resuming from {resume_from.name}[/]")
+        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     shutil.rmtree(checkpoints, ignore_errors=True)
     state = trainer.state
     best = state.best_metric
     metrics = {f"dev.{fmt.SELECTION_METRIC}": float(best) if best is not None else float("nan"),
-               "train.loss": float(output.training_loss), "train.steps": float(state.global_step)}
+               "train.loss": _mean_loss(output.training_loss, state.global_step, before),
+               "train.steps": float(state.global_step)}
     info = {
         "runtime_s": round(time.time() - started, 3), "steps": state.global_step,
         "best_step": _step_of(state.best_model_checkpoint), "train_examples": len(train),
         "dev_examples": len(dev), "parameters": sum(p.numel() for p in model.parameters()),
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
-        "model_path": model_path,
+        "model_path": model_path, "resumed_from_step": _step_of(str(resume_from)) if resume_from else None,
     }
     tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}",
             "selection.set": " + ".join(s.describe() for s in spec.dev)}
@@ -155,6 +167,25 @@ def _selection_trainer(Trainer):
 
     class SelectionTrainer(Trainer):
         selection = None  # (format module, task spec, max length, batch size)
+        phase = ""
+
+        def training_step(self, *args, **kwargs):
+            loss = super().training_step(*args, **kwargs)
+            if not bool(loss.isfinite()):  # one device sync per step: small next to the step itself
+                raise AblateError(
+                    f"{self.phase}: the training loss became {float(loss)} at step {self.state.global_step + 1} "
+                    f"of {self.state.max_steps}; nothing was stored. Lower the learning rate "
+                    f"(--set <phase>.<task>.learning_rate=...) or check the training data.")
+            return loss
+
+        def _save_rng_state(self, output_dir):
+            # The Trainer's train_loss averages only the steps of the current attempt: keep the
+            # running sum of step losses in each checkpoint so a resumed run reports the mean over
+            # all steps. Written here, before trainer_state.json, which marks a checkpoint complete
+            # (private attributes of transformers 5's Trainer; the resume test checks the result).
+            super()._save_rng_state(output_dir)
+            total = self._total_loss_scalar + float(self._tr_loss.item())
+            (Path(output_dir) / LOSS_SUM).write_text(json.dumps({"step": self.state.global_step, "loss_sum": total}))
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
             fmt, spec, max_length, batch_size = self.selection
@@ -168,6 +199,28 @@ def _selection_trainer(Trainer):
             return metrics
 
     return SelectionTrainer
+
+
+LOSS_SUM = "ablate_loss_sum.json"
+
+
+def _last_checkpoint(folder: Path) -> Path | None:
+    """The newest complete checkpoint (the Trainer writes trainer_state.json last) or None."""
+    done = [d for d in folder.glob("checkpoint-*") if (d / "trainer_state.json").is_file() and (d / LOSS_SUM).is_file()]
+    return max(done, key=lambda d: int(d.name.rsplit("-", 1)[-1]), default=None)
+
+
+def _log_every(eval_every: int) -> int:
+    """The largest divisor of `eval_every` up to 50: a resumed run then logs the same curve
+    points as an uninterrupted one (a logging window never spans a checkpoint)."""
+    return max(d for d in range(1, min(50, eval_every) + 1) if eval_every % d == 0)
+
+
+def _mean_loss(attempt_mean: float, steps: int, before: dict) -> float:
+    """Mean training loss over all steps, those before a resume (`before`, from LOSS_SUM) included."""
+    if not before["step"]:
+        return float(attempt_mean)
+    return (before["loss_sum"] + attempt_mean * (steps - before["step"])) / max(steps, 1)
 
 
 def _step_of(checkpoint: str | None) -> int | None:
@@ -191,18 +244,28 @@ def _relay(ctx: PhaseContext, bar):
               "grad_norm": "curve.train.grad_norm"}
     timing = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
 
+    def relay(logs: dict, step: int) -> None:
+        batch = {}
+        for key, value in logs.items():
+            if key.startswith("eval_") and key not in timing:
+                batch[f"curve.dev.{key[5:]}"] = float(value)
+            elif key in rename:
+                batch[rename[key]] = float(value)
+        if batch:
+            ctx.log(batch, step)
+
     class Relay(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kw):
+            # Resumed: the curves up to the checkpoint went to the crashed attempt's run; log them
+            # again from the restored history so this run's curves are whole (and not doubled).
+            bar.advance(state.global_step)
+            for logs in state.log_history:
+                relay(logs, logs.get("step", 0))
+
         def on_step_end(self, args, state, control, **kw):
             bar.advance(1)
 
         def on_log(self, args, state, control, logs=None, **kw):
-            batch = {}
-            for key, value in (logs or {}).items():
-                if key.startswith("eval_") and key not in timing:
-                    batch[f"curve.dev.{key[5:]}"] = float(value)
-                elif key in rename:
-                    batch[rename[key]] = float(value)
-            if batch:
-                ctx.log(batch, state.global_step)
+            relay(logs or {}, state.global_step)
 
     return Relay()
