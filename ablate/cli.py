@@ -48,6 +48,7 @@ DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or
 LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+TrustOpt = Annotated[Optional[bool], typer.Option("--trust-remote-code", help="Let a model run its own Python code (auto_map); off unless given, recorded in the signature.")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
 
@@ -185,7 +186,7 @@ def run_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, trust_remote_code: TrustOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -198,7 +199,8 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, trust_remote_code=trust_remote_code,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
 

@@ -44,6 +44,7 @@ class RunConfig:
     experiment: str = "ablate"  # one shared experiment so recipes sit side by side in the UI
     device: str = "auto"  # auto | cpu | cuda
     offline: bool = False  # never touch the Hub (set automatically when it is unreachable)
+    trust_remote_code: bool = False  # run a model's own Python code (auto_map); only when asked
     # Retrieval (BUCC, Tatoeba): mean-pooled hidden layer; "auto" = the paper's block 14 of 24,
     # scaled to the model's depth (round(14/24 * layers)); max length 512 (docs/paper.md).
     retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})

@@ -76,6 +76,8 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
     if tagged is not None:  # the seqeval version behind UD-POS's primary F1
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
+    if cfg.trust_remote_code:  # the model's own code ran: a reader must know (absent = it could not)
+        extra["remote_code"] = "yes"
     extra["cfg"] = config_hash(cfg)
     return extra
 

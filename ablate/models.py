@@ -46,9 +46,17 @@ def resolve_model(name: str, revision: str | None = None) -> str:
     return name
 
 
-def _hub_call(fn, ident: str, **kw: Any):
+def _hub_call(fn, ident: str, trust_remote_code: bool = False, **kw: Any):
+    # Always an explicit True/False: left unset, transformers asks on stdin whether to run a
+    # model's own code, so a stray "y" (or a script piping input) would decide instead of the user.
     try:
-        return fn(ident, **kw)
+        return fn(ident, trust_remote_code=trust_remote_code, **kw)
+    except ValueError as e:
+        if "trust_remote_code" not in str(e):
+            raise
+        raise AblateError(
+            f"Model '{ident}' needs its own Python code to load (auto_map in its config); ablate runs such "
+            f"code only with --trust-remote-code (setting trust_remote_code = true): read the code first.") from e
     except OSError as e:
         if Path(ident).exists():
             raise
@@ -57,20 +65,22 @@ def _hub_call(fn, ident: str, **kw: Any):
         raise hub_error("model", ident, e) from e
 
 
-def load_tokenizer(path: str, revision: str | None = None):
+def load_tokenizer(path: str, revision: str | None = None, trust_remote_code: bool = False):
     from transformers import AutoTokenizer
 
-    return _hub_call(AutoTokenizer.from_pretrained, path, revision=revision)
+    return _hub_call(AutoTokenizer.from_pretrained, path, trust_remote_code, revision=revision)
 
 
-def load_with_head(path: str, head: str, *, revision: str | None = None, seed: int, **head_kw: Any):
+def load_with_head(path: str, head: str, *, revision: str | None = None, seed: int, trust_remote_code: bool = False,
+                   **head_kw: Any):
     """The encoder at `path` under a new `head` (e.g. 'sequence_classification'); the head's
-    initialisation is seeded so the same seed gives the same model."""
+    initialisation is seeded so the same seed gives the same model. A model's own code runs only
+    with `trust_remote_code` (RunConfig.trust_remote_code, `--trust-remote-code`)."""
     import transformers
 
     cls = getattr(transformers, _HEADS[head])
     transformers.set_seed(seed)
-    return _hub_call(cls.from_pretrained, path, revision=revision, **head_kw)
+    return _hub_call(cls.from_pretrained, path, trust_remote_code, revision=revision, **head_kw)
 
 
 _HEADS = {

@@ -179,8 +179,10 @@ def _check_hub_model(model: str, revision: str | None) -> None:
     from ablate.data.hub import hub_error
 
     try:
-        AutoConfig.from_pretrained(model, revision=revision)
+        AutoConfig.from_pretrained(model, revision=revision, trust_remote_code=False)  # runs none of its code
     except (OSError, ValueError) as e:
+        if "trust_remote_code" in str(e):
+            return  # it exists; whether its code may run is decided when it loads (--trust-remote-code)
         raise hub_error("model", model, e) from e
 
 

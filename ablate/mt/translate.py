@@ -120,7 +120,7 @@ class CT2Backend:
                 inter_threads=s.inter_threads, intra_threads=s.intra_threads)
             with warnings.catch_warnings():  # Marian: "Recommended: pip install sacremoses."
                 warnings.filterwarnings("ignore", message=".*sacremoses")
-                self._tokenizer = AutoTokenizer.from_pretrained(str(self.ct2_dir / "hf_tokenizer"))
+                self._tokenizer = AutoTokenizer.from_pretrained(str(self.ct2_dir / "hf_tokenizer"), trust_remote_code=False)
             if self.model.family == "nllb":
                 self._tokenizer.src_lang = "eng_Latn"
             elif self.model.family == "m2m100":

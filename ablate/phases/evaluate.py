@@ -29,8 +29,9 @@ def run_evaluate(ctx: PhaseContext) -> PhaseResult:
     spec = get_task(ctx.phase.task, "target")
     fmt = format_of(spec)
     model_dir = ctx.inputs[ctx.phase.inputs[0]] / "model"
-    tokenizer = load_tokenizer(str(model_dir))
-    model = load_with_head(str(model_dir), fmt.HEAD, seed=ctx.seed, **fmt.head_kwargs(spec))
+    trust = ctx.cfg.trust_remote_code
+    tokenizer = load_tokenizer(str(model_dir), trust_remote_code=trust)
+    model = load_with_head(str(model_dir), fmt.HEAD, seed=ctx.seed, trust_remote_code=trust, **fmt.head_kwargs(spec))
     use_cuda = ctx.cfg.device == "cuda" or (ctx.cfg.device == "auto" and torch.cuda.is_available())
     device = torch.device("cuda" if use_cuda else "cpu")
     model.to(device).eval()

@@ -179,8 +179,9 @@ def load_encoder(ctx: PhaseContext, settings) -> tuple[Encoder, dict]:
     else:
         path = resolve_model(cfg.model, cfg.model_revision)
         revision = cfg.model_revision if path == cfg.model else None
-    tokenizer = load_tokenizer(path, revision)
-    model = load_with_head(path, "encoder", revision=revision, seed=ctx.seed, output_hidden_states=True)
+    tokenizer = load_tokenizer(path, revision, cfg.trust_remote_code)
+    model = load_with_head(path, "encoder", revision=revision, seed=ctx.seed, trust_remote_code=cfg.trust_remote_code,
+                           output_hidden_states=True)
     depth = model.config.num_hidden_layers
     layer = resolve_layer(settings.get("layer", "auto"), depth)
     truncated = _truncate(model, layer)

@@ -67,7 +67,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     fmt = format_of(spec)
     cfg: RunConfig = ctx.cfg
     revision = cfg.model_revision if model_path == cfg.model else None
-    tokenizer = load_tokenizer(model_path, revision)
+    tokenizer = load_tokenizer(model_path, revision, cfg.trust_remote_code)
 
     removed: dict[str, int] = {}  # rows the selection rules took out (held-out slice, test contexts)
     if translated is None:
@@ -89,7 +89,8 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     ]
     train_enc = fmt.train_features(train, tokenizer, settings.max_seq_length)
 
-    model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed, **fmt.head_kwargs(spec))
+    model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed,
+                           trust_remote_code=cfg.trust_remote_code, **fmt.head_kwargs(spec))
     per_epoch = math.ceil(len(train_enc) / (settings.batch_size * settings.grad_accum))
     if len(train_enc) == 0:
         raise AblateError(f"Task '{spec.name}': no training examples left after preprocessing.")
