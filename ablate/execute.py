@@ -179,7 +179,8 @@ def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, tuple[str, d
                     ctx = PhaseContext(
                         cfg=cfg, phase=phase, seed=seed,
                         inputs={name: store.path(plan.phase(name).kind, keys[name][0]) for name in phase.inputs},
-                        out=tmp, resume=store.resume_dir(phase.kind, key), log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
+                        out=tmp, log=lambda metrics, step: tracker.metrics(child, metrics, step), progress=progress,
+                        resume=store.resume_dir(phase.kind, key),
                     )
                     result = run_phase(phase.kind)(ctx)
                     write_json(tmp / "result.json", result.to_dict())

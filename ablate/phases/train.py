@@ -128,7 +128,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
                        _relay(ctx, bar)],
         )
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
-        trainer.phase = f"{ctx.phase.name} (seed {ctx.seed})"
+        trainer.phase = (f"{ctx.phase.name} (seed {ctx.seed})", f"{ctx.phase.kind}.{spec.name}.learning_rate")
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
         if resume_from is not None:
@@ -168,15 +168,16 @@ def _selection_trainer(Trainer):
 
     class SelectionTrainer(Trainer):
         selection = None  # (format module, task spec, max length, batch size)
-        phase = ""
+        phase = ("", "")  # (phase name and seed, the learning-rate setting) for the NaN message
 
         def training_step(self, *args, **kwargs):
             loss = super().training_step(*args, **kwargs)
             if not bool(loss.isfinite()):  # one device sync per step: small next to the step itself
+                name, setting = self.phase
                 raise AblateError(
-                    f"{self.phase}: the training loss became {float(loss)} at step {self.state.global_step + 1} "
+                    f"{name}: the training loss became {float(loss)} at step {self.state.global_step + 1} "
                     f"of {self.state.max_steps}; nothing was stored. Lower the learning rate "
-                    f"(--set <phase>.<task>.learning_rate=...) or check the training data.")
+                    f"(--set {setting}=...) or check the training data.")
             return loss
 
         def _save_rng_state(self, output_dir):

@@ -89,6 +89,7 @@ def test_a_nan_loss_stops_training_at_its_step_with_one_clear_line(cli, tmp_path
     r = cli(*BASELINE, "-o", str(out))
     assert r.code == 2, r.err
     assert "the training loss became nan at step 3 of 8" in r.err and "Traceback" not in r.err
+    assert "--set finetune.xnli.learning_rate=" in r.err
     assert len([line for line in r.err.splitlines() if line.strip()]) == 1, r.err
     assert not _entries(out, "finetune") and not _leftovers(out)
     _, found = runs(f"sqlite:///{out / 'mlflow.db'}")
