@@ -1,8 +1,8 @@
 """Checksums of a phase store entry's files: written into entry.json at commit, checked on reuse.
 
 Each file (entry.json itself excepted) is recorded as [size in bytes, sha256]. Checking streams
-every file once (1 MiB reads, ~0.8 GB/s for sha256 on one core of the machine the tests run on:
-about 3 s for an XLM-R large encoder, milliseconds for the smoke models); a wrong size is found
+every file once in 1 MiB reads (0.2-0.9 GB/s on the 2-core test machine, depending on load: a few
+seconds for an XLM-R large encoder, milliseconds for the smoke models); a wrong size is found
 without reading. Hashing at commit also fsyncs each file, so a committed entry's bytes are on
 disk before the rename makes it look complete.
 """
