@@ -4,7 +4,8 @@
 
 WHERE is `checkpoint` (after the Nth training checkpoint is complete on disk), `shard` (after the
 Nth machine-translation cache shard) or `predictions` (after the Nth prediction file of an
-evaluation). Nothing is caught on the way down: the process dies as it would under the OOM killer.
+evaluation). Nothing is caught on the way down: the process dies as it would under the OOM
+killer. Unpickling is refused throughout (tests/reliability/no_unpickling.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+
+from tests.reliability import no_unpickling
 
 
 def _after(owner, name: str, n: int) -> None:
@@ -29,6 +32,7 @@ def _after(owner, name: str, n: int) -> None:
 
 
 def main(where: str, n: int, args: list[str]) -> None:
+    no_unpickling.install()
     if where == "checkpoint":
         import transformers
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.runs import SMOKE, ablate, crash, histories, runs
+from tests.reliability.runs import SMOKE, ablate, crash, histories, pickles, runs
 
 BASELINE = ["run", "baseline", "--targets", "xnli", *SMOKE]
 TOLERANCE = 1e-6  # max |difference| of any weight; CPU training here is bit-exact (observed 0.0)
@@ -59,6 +59,7 @@ def test_training_killed_after_a_checkpoint_resumes_from_it_to_the_uninterrupted
     (result,) = (out / "phases" / "finetune").glob("*/result.json")
     assert json.loads(result.read_text())["info"]["resumed_from_step"] == 4
     assert not list((out / "phases" / ".resume").iterdir())  # checkpoints go once the phase is stored
+    assert pickles(out / "phases") == pickles(uninterrupted / "phases") == []  # safetensors, JSON, parquet
 
     resumed, reference = _weights(out), _weights(uninterrupted)
     assert resumed.keys() == reference.keys()
@@ -107,6 +108,7 @@ def test_translation_killed_after_a_shard_resumes_from_the_cached_shards(tmp_pat
     done = ablate(args, tmp_path)
     assert done.returncode == 0, done.stderr
     assert all(p.stat().st_mtime_ns == t for p, t in written.items())  # read back, not translated again
+    assert pickles(out / "phases") == pickles(cache_root() / "mt") == []
     client, found, parent = _check_killed_and_replaced(out, "translate:mnli", "mt-translate:mnli seed=1")
     children = {r.info.run_name: r for r in found if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
     assert children["translate:mnli"].data.tags["cached"] == "no"

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.reliability.runs import SMOKE, ablate, env, runs
+from tests.reliability.runs import SMOKE, env, runs
 
 CODE = '''import os
 from pathlib import Path

@@ -1,5 +1,6 @@
-"""A shared MLflow server on PostgreSQL: 4 `ablate run`s started together lose nothing — the
-same runs, metric history entries and artifacts as the same 4 runs one after another."""
+"""Concurrent writers lose nothing: 4 `ablate run`s started together record the same runs, metric
+history entries and artifacts as the same 4 runs one after another — into one local sqlite store,
+and through a shared MLflow server on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from tests.reliability.runs import env
 from tests.services.mlflow_server import mlflow_server
 from tests.services.postgres import postgres
 
-pytestmark = pytest.mark.server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    pytest.importorskip("psycopg", reason="the server's PostgreSQL driver (pip install \"psycopg[binary]\")")
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres-server", marks=pytest.mark.server)])
+def server(request, tmp_path_factory):
+    """A tracking URI the 4 runs share: one sqlite file, or a real server on PostgreSQL."""
     tmp = tmp_path_factory.mktemp("shared-tracking")
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp / 'mlflow.db'}"
+        return
+    pytest.importorskip("psycopg", reason="the server's PostgreSQL driver (pip install \"psycopg[binary]\")")
     with postgres() as database, mlflow_server(database, tmp / "artifacts") as url:
         yield url
 
