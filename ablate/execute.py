@@ -97,6 +97,10 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
     killed = tracker.reap_dead()
     for run_id in killed:
         progress.print(f"[yellow]Marked run {run_id} KILLED: the process that ran it is gone.[/]")
+    elsewhere = tracker.running_elsewhere()
+    if elsewhere:  # the limitation the README states, said where it shows
+        progress.print(f"[yellow]{elsewhere} run(s) started on other machines show RUNNING: one whose machine died "
+                       "stays so until ablate runs there again (reports count only FINISHED runs).[/]")
     runs = []
     for seed in cfg.seeds:
         sig = signature(plan, cfg, seed)

@@ -95,6 +95,14 @@ class Tracker:
                     killed[run.info.run_id] = dict(run.data.tags)
         return killed
 
+    def running_elsewhere(self) -> int:
+        """How many RUNNING runs were started on other hosts. Whether their processes live cannot
+        be told from here, so one killed with its machine stays RUNNING until ablate runs there."""
+        from ablate import owner
+
+        found = self.client.search_runs([self.experiment_id], "attributes.status = 'RUNNING'", max_results=5000)
+        return sum(r.data.tags.get("ablate.host", owner.host()) != owner.host() for r in found)
+
     def start(self, name: str, tags: Mapping[str, str], parent: str | None = None) -> str:
         from ablate import owner
 
