@@ -17,7 +17,7 @@ from ablate.tasks import get_task
 
 def hub_datasets(plan: Plan, cfg: RunConfig) -> dict[str, str | None]:
     """Hub dataset id -> requested revision, for every source the plan may read from the Hub."""
-    from ablate.data.load import LOCAL_READERS, revision_of
+    from ablate.data.load import LOCAL_FILES, revision_of
 
     if cfg.data != "hub":
         return {}
@@ -25,7 +25,7 @@ def hub_datasets(plan: Plan, cfg: RunConfig) -> dict[str, str | None]:
     for phase in plan.phases:
         spec = get_task(phase.task)
         for src in (*spec.train, *spec.dev, *spec.evaluation.values()):
-            if src.hub_id not in LOCAL_READERS:
+            if src.hub_id not in LOCAL_FILES:
                 out.setdefault(src.hub_id, revision_of(src, cfg))
     return out
 
