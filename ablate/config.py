@@ -71,7 +71,9 @@ class RunConfig:
         return self.intermediate.get(task) or self.intermediate.get("*") or TrainSettings()
 
     def finetune_settings(self, task: str) -> TrainSettings:
-        return self.finetune.get(task) or self.finetune.get("*") or TrainSettings()
+        # an XTREME-R language set (`udpos_xr`) trains exactly as its XTREME task unless set itself
+        return (self.finetune.get(task) or self.finetune.get(task.removesuffix("_xr")) or self.finetune.get("*")
+                or TrainSettings())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (JSON-able); the inverse of the layer format `resolve` reads."""
