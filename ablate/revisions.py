@@ -24,7 +24,7 @@ def hub_datasets(plan: Plan, cfg: RunConfig) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for phase in plan.phases:
         spec = get_task(phase.task)
-        for src in (*spec.train, *spec.dev, *spec.evaluation.values()):
+        for src in spec.sources:  # with the languages served elsewhere (XTREME-R's by_lang)
             if src.hub_id not in LOCAL_FILES:
                 out.setdefault(src.hub_id, revision_of(src, cfg))
     return out

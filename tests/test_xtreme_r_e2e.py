@@ -15,12 +15,14 @@ from ablate.tasks import expand_targets, get_task
 from ablate.xtreme_r import TARGETS
 
 
-def _parent_metrics(out) -> dict:
+def _metrics(out) -> tuple[dict, dict]:
+    """The parent run's metrics, and each phase run's (by run name)."""
     from mlflow import MlflowClient
 
     c = MlflowClient(f"sqlite:///{out / 'mlflow.db'}")
-    (run,) = c.search_runs([c.get_experiment_by_name("ablate").experiment_id], "tags.kind = 'run'")
-    return run.data.metrics
+    runs = c.search_runs([c.get_experiment_by_name("ablate").experiment_id])
+    (parent,) = [r for r in runs if r.data.tags.get("kind") == "run"]
+    return parent.data.metrics, {r.data.tags.get("mlflow.runName"): r.data.metrics for r in runs}
 
 
 @pytest.mark.parametrize("targets", [
@@ -30,14 +32,16 @@ def _parent_metrics(out) -> dict:
 def test_xtreme_r_targets_log_every_language(cli, tmp_path, targets):
     r = cli("run", "baseline", "--targets", targets, "--preset", "smoke", "--seeds", "1", "-o", str(tmp_path), "-q")
     assert r.code == 0, r.err
-    m = _parent_metrics(tmp_path)
+    m, phases = _metrics(tmp_path)
+    # XCOPA's fine-tune trained on SIQA first (XTREME-R's recipe), then on COPA
+    assert "first_stage.dev.accuracy" in phases["finetune:xcopa"] and "dev.accuracy" in phases["finetune:xcopa"]
     by_target = {target: task for task, target in TARGETS.items()}
     for target in expand_targets(tuple(targets.split(","))):
         spec, task = get_task(target), by_target[target]
         name = metric_task(target)  # mewslix_untuned, lareqa_untuned: not fine-tuned, and named so
         assert (name != target) == (target in ("mewslix", "lareqa"))
         values = [m[f"{name}.{lang}.{spec.metric}"] for lang in spec.languages]
-        assert all(0 <= v <= 100 for v in values), target
+        assert all(0 <= v <= 100 for v in values), (target, dict(zip(spec.languages, values)))
         assert m[f"xtreme_r.{task}" + ("_untuned" if name != target else "")] == pytest.approx(sum(values) / len(values))
         if "validation" in spec.evaluation:  # dev next to test, every language
             assert all(f"dev.{name}.{lang}.{spec.metric}" in m for lang in spec.languages)

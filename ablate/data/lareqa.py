@@ -26,7 +26,6 @@ from pathlib import Path
 from ablate.errors import AblateError
 from ablate.fixtures import FIXTURES_DIR
 
-FILES = "lareqa/xquad-r/<lang>.json"
 GUIDANCE = (
     "LAReQA needs XQuAD-R's original files (with sentence_breaks, which the Hub copy "
     "google-research-datasets/xquad_r lacks): put https://github.com/google-research-datasets/lareqa "
@@ -44,7 +43,6 @@ class Pool:
     questions: list[str] = field(default_factory=list)
     xling_ids: list[str] = field(default_factory=list)
     candidate_ids: list[str] = field(default_factory=list)
-    candidate_langs: list[str] = field(default_factory=list)
     candidate_texts: list[str] = field(default_factory=list)  # sentence + context (what is encoded)
     candidate_sentences: list[str] = field(default_factory=list)
     answers: dict[str, list[str]] = field(default_factory=dict)  # xling_id -> candidate ids
@@ -115,7 +113,6 @@ def _add_language(pool: Pool, index: dict[str, int], lang: str, data: dict, wher
                     if cid not in index:
                         index[cid] = len(pool.candidate_ids)
                         pool.candidate_ids.append(cid)
-                        pool.candidate_langs.append(lang)
                         pool.candidate_texts.append((context[start:end] + context).replace("\n", ""))
                         pool.candidate_sentences.append(context[start:end])
                     ids.append(cid)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from ablate.errors import unknown
+from ablate.errors import AblateError, did_you_mean, unknown
 from ablate.tasks.definitions import TASKS
 
 # One registration module per format family; each calls `definitions.register`.
 _FAMILIES = ("span_qa_tasks", "multiple_choice_tasks", "tagging_tasks", "retrieval_tasks", "xtreme_r_tasks")
 for _family in _FAMILIES:
     __import__(f"ablate.tasks.{_family}")
-from ablate.errors import AblateError
 from ablate.tasks.spec import Source, TaskSpec
 from ablate.tasks.xtreme_r_tasks import LANGUAGE_SETS, XTREME_R
 
@@ -51,17 +50,18 @@ def check_language_sets(targets: tuple[str, ...], mixed: bool = False) -> None:
         )
 
 
+_OTHER_SET = {**LANGUAGE_SETS, **{r: x for x, r in LANGUAGE_SETS.items()}}  # udpos <-> udpos_xr, ...
+
+
 def check_target_languages(targets: tuple[str, ...], chosen: dict) -> None:
     """`target_languages` (task -> languages to evaluate) must name run targets and their languages;
     a language of the other language set of the task gets pointed there."""
-    from ablate.errors import did_you_mean, unknown
-
     names = expand_targets(targets)
     for task, langs in chosen.items():
         if task not in names:
             raise unknown("target in target_languages (not among --targets)", task, names)
         spec = get_task(task, "target")
-        other = {**LANGUAGE_SETS, **{r: x for x, r in LANGUAGE_SETS.items()}}.get(task)
+        other = _OTHER_SET.get(task)
         for lang in langs:
             if lang in spec.languages:
                 continue
