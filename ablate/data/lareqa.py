@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ablate.errors import AblateError
+from ablate.errors import AblateError, MissingFiles
 from ablate.fixtures import FIXTURES_DIR
 
 GUIDANCE = (
@@ -64,9 +64,9 @@ def path(cfg, lang: str) -> Path:
 
 def check_files(cfg, langs) -> None:
     """Raise the guidance, naming every missing file, unless all of `langs` are present."""
-    missing = [str(path(cfg, lang)) for lang in langs if not path(cfg, lang).is_file()]
+    missing = [path(cfg, lang) for lang in langs if not path(cfg, lang).is_file()]
     if missing:
-        raise AblateError(f"LAReQA file(s) missing: {', '.join(missing)}. " + GUIDANCE)
+        raise MissingFiles("LAReQA", missing, GUIDANCE)
 
 
 def check_source(src, cfg) -> None:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ablate.errors import AblateError
+from ablate.errors import AblateError, MissingFiles
 from ablate.fixtures import FIXTURES_DIR
 
 SPLITS = {"validation": "dev", "test": "test"}  # ablate split -> Mewsli-X file split
@@ -55,7 +55,7 @@ def _entities_file(base: Path) -> Path:
     for name in ("candidate_set_entities.jsonl", "candidate_entities.jsonl"):
         if (base / name).is_file():
             return base / name
-    raise AblateError(f"Mewsli-X file missing: {base / 'candidate_set_entities.jsonl'}. " + GUIDANCE)
+    raise MissingFiles("Mewsli-X", [base / "candidate_set_entities.jsonl"], GUIDANCE)
 
 
 def _mentions_file(base: Path, split: str, lang: str) -> tuple[Path, bool]:
@@ -65,13 +65,20 @@ def _mentions_file(base: Path, split: str, lang: str) -> tuple[Path, bool]:
         return base / f"wikinews_mentions-{name}.jsonl", True
     if (base / "wikinews_mentions" / lang / f"{name}.jsonl").is_file():
         return base / "wikinews_mentions" / lang / f"{name}.jsonl", False
-    raise AblateError(f"Mewsli-X file missing: {base / f'wikinews_mentions-{name}.jsonl'}. " + GUIDANCE)
+    raise MissingFiles("Mewsli-X", [base / f"wikinews_mentions-{name}.jsonl"], GUIDANCE)
 
 
 def check_source(src, cfg) -> None:
-    """Preflight hook (`ablate.data.load.LOCAL_FILES`): `src.config` is the language."""
-    _entities_file(directory(cfg))
-    _mentions_file(directory(cfg), src.split, src.config)
+    """Preflight hook (`ablate.data.load.LOCAL_FILES`): `src.config` is the language. Names the
+    candidate file and the mention file when both are missing."""
+    base, missing = directory(cfg), []
+    for find, args in ((_entities_file, (base,)), (_mentions_file, (base, src.split, src.config))):
+        try:
+            find(*args)
+        except MissingFiles as e:
+            missing.append(e)
+    if missing:
+        raise MissingFiles.combined(missing)
 
 
 def read_entities(cfg) -> tuple[list[str], list[str]]:

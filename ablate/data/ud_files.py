@@ -17,7 +17,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from ablate.errors import AblateError
+from ablate.errors import AblateError, MissingFiles
 from ablate.fixtures import FIXTURES_DIR
 
 VERSION = "2.7"
@@ -51,7 +51,7 @@ def check_source(src, cfg) -> list[Path]:
     paths = files(directory(cfg), src.config, src.split)
     if not paths:
         expected = directory(cfg) / f"UD_{src.config}-*" / f"*-ud-{FILE_SPLIT[src.split]}.conllu"
-        raise AblateError(f"UD file(s) missing: {expected}. " + GUIDANCE)
+        raise MissingFiles("UD", [expected], GUIDANCE)
     return paths
 
 

@@ -173,3 +173,39 @@ def test_missing_local_files_are_named_with_how_to_get_them(cli, tmp_path, targe
     message = r.err.replace("\n", " ")
     assert all(n in message for n in named), message
     assert "Traceback" not in r.err
+
+
+def test_xtreme_r_names_every_missing_file_at_once_and_online_too(tmp_path):
+    """All file-only datasets of the run in one error (not the first one found), each dataset's
+    files listed and its guidance said once; checked with the Hub reachable as well, since these
+    files are never downloaded and a run would otherwise fail in its first evaluation."""
+    from ablate.preflight import preflight
+    from recipes import baseline
+
+    data = tmp_path / "data"
+    (data / "mewslix").mkdir(parents=True)
+    (data / "mewslix" / "wikinews_mentions-dev.jsonl").write_text("", encoding="utf-8")  # present: not named
+    cfg = resolve("smoke", None, {"targets": "xtreme-r", "data": "hub", "data_dir": str(data),
+                                  "output_dir": str(tmp_path / "out")})
+    with pytest.raises(AblateError) as e:
+        preflight(baseline.plan(cfg), cfg, offline=False)
+    message = str(e.value)
+    for lang in L.LAREQA:
+        assert f"lareqa/xquad-r/{lang}.json" in message
+    for name in L.UDPOS_NAMES_R.values():
+        for split in ("dev", "test"):
+            assert f"UD_{name}-*/*-ud-{split}.conllu" in message
+    assert "candidate_set_entities.jsonl" in message and "wikinews_mentions-test.jsonl" in message
+    assert "wikinews_mentions-dev.jsonl" not in message.split("Mewsli-X is distributed")[0]
+    for how in (lareqa.GUIDANCE, mewslix.GUIDANCE, ud_files.GUIDANCE):
+        assert message.count(how) == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing half-written
+
+
+def test_combined_missing_files_merge_per_dataset():
+    from ablate.errors import MissingFiles
+
+    one = MissingFiles.combined([MissingFiles("UD", ["a"], "get UD."), MissingFiles("UD", ["b", "a"], "get UD.")])
+    assert isinstance(one, MissingFiles) and one.paths == ["a", "b"] and str(one) == "UD file(s) missing: a, b. get UD."
+    two = MissingFiles.combined([MissingFiles("UD", ["a"], "get UD."), MissingFiles("LAReQA", ["x"], "get it.")])
+    assert str(two) == "UD file(s) missing: a. get UD. LAReQA file(s) missing: x. get it."
