@@ -10,7 +10,7 @@ _FAMILIES = ("span_qa_tasks", "multiple_choice_tasks", "tagging_tasks", "retriev
 for _family in _FAMILIES:
     __import__(f"ablate.tasks.{_family}")
 from ablate.tasks.spec import Source, TaskSpec
-from ablate.tasks.xtreme_r_tasks import LANGUAGE_SETS, XTREME_R
+from ablate.tasks.xtreme_r_tasks import LANGUAGE_SETS, POOLED, XTREME_R
 
 # Shorthands accepted by --targets.
 TARGET_GROUPS = {"xtreme": ("xnli", "pawsx", "udpos", "panx", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba"),
@@ -61,6 +61,10 @@ def check_target_languages(targets: tuple[str, ...], chosen: dict) -> None:
         if task not in names:
             raise unknown("target in target_languages (not among --targets)", task, names)
         spec = get_task(task, "target")
+        if task in POOLED and set(langs) != set(spec.languages):
+            raise AblateError(f"target_languages.{task} cannot pick languages: every {task} question is scored "
+                              f"against one pool of all {len(spec.languages)} languages' answers, so a subset "
+                              f"would change every number. Leave target_languages.{task} unset.")
         other = _OTHER_SET.get(task)
         for lang in langs:
             if lang in spec.languages:

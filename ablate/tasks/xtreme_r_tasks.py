@@ -110,6 +110,11 @@ SCRIPTS["xquad_xr"] = SQUAD_V1
 _extended("xquad", L.XQUAD_R, lambda split, lang: Source(
     "google/xquad", f"xquad.{lang}", "validation", _XQUAD_QA, id_column="id", parallel=True))
 
+# Targets whose languages form one candidate pool (every LAReQA question searches all eleven
+# languages' answers): evaluating a subset would shrink the pool and change every language's number
+# under the same metric name, so `target_languages` may not restrict them (ablate.tasks).
+POOLED = ("lareqa",)
+
 # Each family: XTREME's task and its XTREME-R language set (ablate.tasks.check_language_sets).
 LANGUAGE_SETS = {base: f"{base}_xr" for base in ("udpos", "panx", "tatoeba", "xquad")}
 XTREME_R = ("xnli", "xcopa", "udpos_xr", "panx_xr", "xquad_xr", "mlqa", "tydiqa", "tatoeba_xr",

@@ -150,6 +150,15 @@ def test_language_outside_a_task_s_set_gets_did_you_mean(cli, tmp_path):
         resolve("smoke", None, {"targets": "xcopa", "target_languages": {"xcopaa": "ht"}})
 
 
+def test_lareqa_pool_cannot_be_cut_to_a_language_subset(cli, tmp_path):
+    # a smaller pool would log lareqa_untuned.de.map20 from a different task under the same name
+    r = cli("plan", "baseline", "--targets", "lareqa", "--set", "target_languages.lareqa=de,en", "--preset", "smoke",
+            "-o", str(tmp_path))
+    assert r.code == 2 and "one pool of all 11 languages" in r.err and "Traceback" not in r.err
+    cfg = resolve("smoke", None, {"targets": "lareqa", "target_languages": {"lareqa": ",".join(reversed(L.LAREQA))}})
+    assert set(cfg.target_languages["lareqa"]) == set(L.LAREQA)  # all of them, in any order: accepted
+
+
 def test_target_languages_restrict_what_is_evaluated():
     from recipes import baseline
 
