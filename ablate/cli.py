@@ -34,7 +34,7 @@ err_console = Console(stderr=True)
 
 # Options shared by `plan` and `run`.
 TaskOpt = Annotated[Optional[str], typer.Option("--task", "-t", help="English intermediate task (see `ablate tasks`).")]
-TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, or `xtreme` for all nine.")]
+TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, `xtreme` (all nine) or `xtreme-r` (all ten).")]
 SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds; one full pipeline each.")]
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
@@ -49,6 +49,7 @@ LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: 
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
 TrustOpt = Annotated[Optional[bool], typer.Option("--trust-remote-code", help="Let a model run its own Python code (auto_map); off unless given, recorded in the signature.")]
+MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
 
@@ -142,7 +143,7 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mix_language_sets: MixSetsOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -153,7 +154,8 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
@@ -187,6 +189,7 @@ def run_cmd(
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, trust_remote_code: TrustOpt = None,
+    mix_language_sets: MixSetsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -200,6 +203,7 @@ def run_cmd(
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, trust_remote_code=trust_remote_code,
+                      mix_language_sets=mix_language_sets,
                       mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
