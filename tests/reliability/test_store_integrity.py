@@ -72,6 +72,9 @@ def test_a_corrupted_entry_is_rebuilt_and_the_untouched_one_reused(cli, tmp_path
 
 
 def test_a_nan_loss_stops_training_at_its_step_with_one_clear_line(cli, tmp_path, monkeypatch):
+    from ablate.quiet import quiet_libraries
+
+    quiet_libraries()  # as the CLI does before it imports them: transformers reads its verbosity at import
     import transformers
 
     original = transformers.Trainer.compute_loss
