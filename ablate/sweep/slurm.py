@@ -55,7 +55,8 @@ def submit(todo: list[Unit], specs: dict[str, Path], alive: dict[str, str], opti
             extra: dict = {"requeue": True}
             if deps:
                 extra.update({"dependency": "afterok:" + ":".join(deps), "kill-on-invalid-dep": "yes"})
-            kind = units[0].id.split("-", 1)[0]
+            kinds = {u.id.split("-", 1)[0] for u in units}
+            kind = kinds.pop() if len(kinds) == 1 else "phase"
             given = {"gpus_per_node": options.gpus or None, "mem_gb": options.mem_gb,
                      "slurm_partition": options.partition}
             executor.update_parameters(

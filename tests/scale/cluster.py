@@ -101,6 +101,12 @@ class Cluster:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.root.glob("*.log")))
 
     def stop(self) -> None:
+        """Cancel every job (their processes end with them), then stop the daemons."""
+        subprocess.run(["scancel", "--full", "--user", str(os.getuid())], env=self.env, capture_output=True, timeout=60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and subprocess.run(
+                ["squeue", "-h", "-t", "running,completing"], env=self.env, capture_output=True, text=True).stdout.strip():
+            time.sleep(0.5)
         for name in ("slurmd", "slurmctld", "munged"):
             path = self.pids.get(name)
             try:

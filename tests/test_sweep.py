@@ -1,0 +1,106 @@
+"""ablate.sweep: a grid as jobs sharing the phase store; the local executor end to end; status;
+resubmission; bad input. (The Slurm executor against a real cluster: tests/scale/.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from ablate.grid import RunRequest, expand
+from ablate.sweep.graph import units
+
+
+def _by_id(found):
+    return {u.id: u for u in found}
+
+
+def test_the_encoder_of_a_task_and_seed_is_one_unit_that_target_and_run_units_wait_for(tmp_path):
+    requests = expand(["stilts", "baseline"], ["mnli"], ["xnli", "pawsx"], [1, 2], preset="smoke")
+    # a second request needing the same encoder with other targets (as a study might split them)
+    requests.append(RunRequest("stilts", "mnli", ("pawsx",), 1, preset="smoke"))
+    found = units(requests, {"output_dir": str(tmp_path)})
+    assert len(found) == len(_by_id(found))  # no unit twice
+    encoders = [u for u in found if u.phase == "intermediate:mnli"]
+    assert len(encoders) == 2 and {u.request.seed for u in encoders} == {1, 2}
+    encoder_of = {u.request.seed: u.id for u in encoders}
+    evaluations = [u for u in found if u.phase and u.phase.startswith("evaluate:")]
+    # 2 seeds x 2 targets for stilts, the same for baseline; the extra request adds none
+    assert len(evaluations) == 8
+    for u in evaluations:
+        assert [k for k, _ in u.builds] == ["evaluate", "finetune"]  # the fine-tune only it reads
+        assert u.deps == ([encoder_of[u.request.seed]] if u.request.recipe == "stilts" else [])
+    runs = [u for u in found if u.phase is None]
+    assert len(runs) == 5
+    for u in runs:
+        assert all(d in _by_id(found) for d in u.deps)
+        if u.request.recipe == "stilts":
+            assert encoder_of[u.request.seed] in u.deps
+        assert len([d for d in u.deps if d.startswith("evaluate-")]) == len(u.request.targets)
+    order = [u.id for u in found]
+    assert all(order.index(d) < order.index(u.id) for u in found for d in u.deps)  # dependencies first
+
+
+def test_a_fine_tune_read_by_two_evaluations_is_its_own_unit(tmp_path):
+    """XQuAD and MLQA share SQuAD's fine-tune (keyed by its training data): one job builds it and
+    both evaluations wait for it, instead of two jobs racing for its lock."""
+    found = units([RunRequest("baseline", None, ("xquad", "mlqa"), 1, preset="smoke")], {"output_dir": str(tmp_path)})
+    finetunes = [u for u in found if u.phase and u.phase.startswith("finetune:")]
+    assert len(finetunes) == 1
+    evaluations = [u for u in found if u.phase and u.phase.startswith("evaluate:")]
+    assert len(evaluations) == 2 and all(u.deps == [finetunes[0].id] for u in evaluations)
+    assert all([k for k, _ in u.builds] == ["evaluate"] for u in evaluations)
+
+
+AXES = ["--recipes", "stilts,baseline", "--tasks", "mnli", "--targets", "xnli", "--seeds", "1", "--preset", "smoke"]
+
+
+def _runs(out):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("ablate")
+    return client.search_runs([exp.experiment_id], max_results=1000)
+
+
+def test_local_sweep_builds_each_phase_once_logs_every_run_and_a_resubmission_runs_nothing(tmp_path, cli):
+    out = tmp_path / "out"
+    status = cli("sweep", "status", *AXES, "-o", str(out))
+    assert status.code == 0 and "0 done, 0 running, 0 queued, 0 failed, 5 missing" in status.out
+
+    first = cli("sweep", *AXES, "-o", str(out))
+    assert first.code == 0, first.err
+    assert "5 jobs for 2 runs: 0 already done" in first.out and "5 done, 0 failed, 0 skipped" in first.out
+    runs = _runs(out)
+    parents = [r for r in runs if r.data.tags["kind"] == "run"]
+    assert sorted(r.data.tags["recipe"] for r in parents) == ["baseline", "stilts"]
+    assert all(r.info.status == "FINISHED" and "xnli.avg.accuracy" in r.data.metrics for r in parents)
+    children = [r for r in runs if r.data.tags["kind"] == "phase"]
+    built = sorted(r.data.tags["phase"] for r in children if r.data.tags["cached"] == "no")
+    assert built == ["evaluate:xnli", "evaluate:xnli", "finetune:xnli", "finetune:xnli", "intermediate:mnli"]
+    # every run's own children are complete (the per-run job found all its phases in the store)
+    for parent in parents:
+        mine = [r for r in children if r.data.tags["mlflow.parentRunId"] == parent.info.run_id]
+        assert {r.data.tags["cached"] for r in mine} == {"yes"}
+        assert len(mine) == (3 if parent.data.tags["recipe"] == "stilts" else 2)
+    builds = [r for r in runs if r.data.tags["kind"] == "build"]
+    assert len(builds) == 3 and all(r.info.status == "FINISHED" for r in builds)
+
+    again = cli("sweep", *AXES, "-o", str(out))
+    assert again.code == 0 and "5 already done" in again.out and "0 done, 0 failed" in again.out
+    assert len(_runs(out)) == len(runs)  # nothing ran, nothing logged twice
+    status = cli("sweep", "status", *AXES, "-o", str(out))
+    assert "5 done, 0 running, 0 queued, 0 failed, 0 missing" in status.out
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--tasks", "mnli", "--seeds", "1"], "needs --recipes and --seeds"),
+    (["--recipes", "stilts", "--tasks", "mnli", "--seeds", "1,x"], "--seeds takes comma-separated integers"),
+    (["--recipes", "stilts", "--tasks", "mnli", "--seeds", "1", "--executor", "slurmm"], "Did you mean 'slurm'?"),
+    (["--recipes", "stilts", "--tasks", "mnli", "--seeds", "1", "--mem", "12X"], "--mem takes a size"),
+    (["--recipes", "stils", "--tasks", "mnli", "--seeds", "1"], "Did you mean 'stilts'?"),
+])
+def test_bad_sweep_input_is_one_line_exit_2_and_writes_nothing(tmp_path, cli, args, needle):
+    out = tmp_path / "out"
+    result = cli("sweep", *args, "--preset", "smoke", "-o", str(out))
+    assert result.code == 2 and needle in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert not out.exists()
