@@ -1,0 +1,115 @@
+"""`ablate sweep --executor slurm` on a real single-node Slurm cluster (conftest.py): the same
+results in MLflow as a local sweep, target jobs that start only after their encoder job ended
+(Slurm's own start/end times), and a job cancelled mid-phase that a resubmission completes."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ablate import sweep
+from ablate.grid import expand
+from ablate.store import PhaseStore
+from ablate.sweep.ledger import Ledger
+
+AXES = ["--recipes", "stilts,baseline", "--tasks", "mnli", "--targets", "xnli", "--preset", "smoke"]
+
+
+def _wait(requests, out: Path, until, timeout: float = 900) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = sweep.states(requests, {"output_dir": str(out)})
+        if until(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(2)
+
+
+def _parents(out: Path) -> dict:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("ablate")
+    runs = client.search_runs([exp.experiment_id], max_results=1000)
+    return {(r.data.tags["recipe"], r.data.tags["seed"]): r for r in runs if r.data.tags["kind"] == "run"}
+
+
+def _slurm_times(job_ids) -> dict[str, tuple[str, str]]:
+    """{job id: (start, end)} as the controller recorded them (ISO seconds, sortable)."""
+    out = subprocess.run(["squeue", "-h", "-r", "-t", "all", "-o", "%i|%S|%e"], capture_output=True, text=True, check=True)
+    rows = (line.split("|") for line in out.stdout.split())
+    return {jid: (start, end) for jid, start, end in rows if jid in set(job_ids)}
+
+
+@pytest.mark.parametrize("seeds", ["1", pytest.param("1,2", marks=pytest.mark.slow)])
+def test_slurm_sweep_logs_what_a_local_sweep_logs_and_targets_wait_for_their_encoder(slurm, tmp_path, cli, seeds):
+    on_slurm, local = tmp_path / "slurm", tmp_path / "local"
+    submitted = cli("sweep", *AXES, "--seeds", seeds, "--executor", "slurm", "--array-parallelism", "2", "-o", str(on_slurm))
+    assert submitted.code == 0, submitted.err
+    n_seeds = len(seeds.split(","))
+    assert f"{5 * n_seeds} submitted to Slurm" in submitted.out
+    ran_locally = cli("sweep", *AXES, "--seeds", seeds, "-o", str(local))  # while the cluster works
+    assert ran_locally.code == 0, ran_locally.err
+
+    requests = expand(["stilts", "baseline"], ["mnli"], ["xnli"], [int(s) for s in seeds.split(",")], preset="smoke")
+    found = _wait(requests, on_slurm, lambda f: all(s.state in ("done", "failed") for s in f))
+    assert {s.state for s in found} == {"done"}, [(s.unit.id, s.state, s.detail) for s in found] + [slurm.logs()]
+
+    slurm_parents, local_parents = _parents(on_slurm), _parents(local)
+    assert sorted(slurm_parents) == sorted(local_parents) and len(slurm_parents) == 2 * n_seeds
+    for arm, run in slurm_parents.items():
+        assert run.info.status == "FINISHED"
+        assert run.data.metrics == local_parents[arm].data.metrics, arm  # same seeds, same numbers
+        assert run.data.tags["phases_reused"] == local_parents[arm].data.tags["phases_reused"]
+
+    # Dependencies: every unit started (in Slurm's records) after each unit it depends on ended.
+    jobs = {u: s["job_id"] for u, s in Ledger(on_slurm).submissions().items()}
+    times = _slurm_times(jobs.values())
+    encoders = [s.unit for s in found if s.unit.phase == "intermediate:mnli"]
+    assert len(encoders) == n_seeds
+    dependants = [s.unit for s in found if s.unit.deps]
+    assert {d for u in dependants for d in u.deps} >= {e.id for e in encoders}
+    for unit in dependants:
+        for dep in unit.deps:
+            assert times[jobs[unit.id]][0] >= times[jobs[dep]][1], (unit.id, dep, times)
+
+    again = cli("sweep", *AXES, "--seeds", seeds, "--executor", "slurm", "-o", str(on_slurm))
+    assert again.code == 0 and f"{5 * n_seeds} already done" in again.out and "0 submitted" in again.out
+
+
+def test_a_job_cancelled_mid_phase_releases_its_lock_and_a_resubmission_completes_the_sweep(slurm, tmp_path, cli):
+    out = tmp_path / "out"
+    axes = ["--recipes", "stilts", "--tasks", "mnli", "--targets", "xnli", "--seeds", "1", "--preset", "smoke",
+            "--set", "intermediate.mnli.max_steps=40", "--set", "intermediate.mnli.eval_every=40", "-o", str(out)]
+    requests = expand(["stilts"], ["mnli"], ["xnli"], [1], preset="smoke",
+                      settings={"intermediate": {"mnli": {"max_steps": 40, "eval_every": 40}}})
+    assert cli("sweep", *axes, "--executor", "slurm").code == 0
+    ledger = Ledger(out)
+    encoder = next(u for u, s in ledger.submissions().items() if u.startswith("intermediate-"))
+    partials = out / "phases" / "intermediate"
+    deadline = time.monotonic() + 600
+    while not list(partials.glob("*.partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(partials.glob("*.partial-*")), slurm.logs()
+    subprocess.run(["scancel", ledger.submissions()[encoder]["job_id"]], check=True)
+
+    found = _wait(requests, out, lambda f: all(s.state == "failed" for s in f), timeout=120)
+    # the encoder was cancelled; Slurm cancelled the jobs waiting for it (kill-on-invalid-dep)
+    assert [s.state for s in found] == ["failed"] * 3, [(s.unit.id, s.state, s.detail) for s in found]
+    assert all("cancelled" in s.detail for s in found)
+    waited = []
+    kind, key = next(s.unit.builds[0] for s in found if s.unit.id == encoder)
+    with PhaseStore(out).lock(kind, key, on_wait=lambda: waited.append(True)):
+        pass
+    assert not waited  # the killed job's lock died with it
+
+    again = cli("sweep", *axes, "--executor", "slurm")
+    assert again.code == 0 and "0 already done" in again.out and "3 submitted" in again.out
+    found = _wait(requests, out, lambda f: all(s.state in ("done", "failed") for s in f))
+    assert {s.state for s in found} == {"done"}, [(s.unit.id, s.state, s.detail) for s in found]
+    assert not list(partials.glob("*.partial-*"))
+    assert len(list(partials.iterdir())) == 1  # built once, by the resubmitted job
+    parent = _parents(out)[("stilts", "1")]
+    assert parent.info.status == "FINISHED" and "xnli.avg.accuracy" in parent.data.metrics
