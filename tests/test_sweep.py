@@ -7,6 +7,7 @@ import pytest
 
 from ablate.grid import RunRequest, expand
 from ablate.sweep.graph import units
+from ablate.sweep.ledger import Ledger
 
 
 def _by_id(found):
@@ -66,7 +67,7 @@ def test_local_sweep_builds_each_phase_once_logs_every_run_and_a_resubmission_ru
     status = cli("sweep", "status", *AXES, "-o", str(out))
     assert status.code == 0 and "0 done, 0 running, 0 queued, 0 failed, 5 missing" in status.out
 
-    first = cli("sweep", *AXES, "-o", str(out))
+    first = cli("sweep", *AXES, "-o", str(out), "--workers", "2", "--worker-devices", "0,1")
     assert first.code == 0, first.err
     assert "5 jobs for 2 runs: 0 already done" in first.out and "5 done, 0 failed, 0 skipped" in first.out
     runs = _runs(out)
@@ -83,6 +84,9 @@ def test_local_sweep_builds_each_phase_once_logs_every_run_and_a_resubmission_ru
         assert len(mine) == (3 if parent.data.tags["recipe"] == "stilts" else 2)
     builds = [r for r in runs if r.data.tags["kind"] == "build"]
     assert len(builds) == 3 and all(r.info.status == "FINISHED" for r in builds)
+    records = [Ledger(out).record(u) for u in Ledger(out).submissions()]
+    assert {r["devices"] for r in records} == {"0", "1"}  # two worker processes, each pinned to one device
+    assert len({r["ablate.pid"] for r in records}) == 5  # a process per job
 
     again = cli("sweep", *AXES, "-o", str(out))
     assert again.code == 0 and "5 already done" in again.out and "0 done, 0 failed" in again.out

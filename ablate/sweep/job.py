@@ -38,7 +38,7 @@ def run_unit(spec_path: str | Path) -> str:
     unit = spec["unit"]
     ledger = Ledger(spec["base"]["output_dir"])
     ledger.write_record(unit, state="running", job_id=scheduler_job_id(), **owner.tags(),
-                        started=time.time(), finished=None, error=None)
+                        devices=os.environ.get("CUDA_VISIBLE_DEVICES"), started=time.time(), finished=None, error=None)
     try:
         plan, cfg = request_from(spec["request"]).plan(spec["base"])
         if spec["phase"] is not None:

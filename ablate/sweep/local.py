@@ -14,8 +14,9 @@ from ablate.sweep.graph import Unit
 
 def run(todo: list[Unit], specs: dict[str, Path], workers: int = 1, devices: tuple[str, ...] = (),
         echo=print) -> dict[str, str]:
-    """Run `todo` (dependencies first); returns {unit id: "done" | "failed" | "skipped"}. A unit
-    whose dependency failed is skipped; independent units still run."""
+    """Run `todo` (dependencies first; every dependency is done or in `todo`); returns {unit id:
+    "done" | "failed" | "skipped"}. A unit whose dependency failed is skipped; independent units
+    still run."""
     outcome: dict[str, str] = {}
     pending = list(todo)
     running: dict[str, tuple[subprocess.Popen, int]] = {}  # unit -> (process, worker slot)
@@ -47,10 +48,6 @@ def run(todo: list[Unit], specs: dict[str, Path], workers: int = 1, devices: tup
                 del running[uid]
         if running:
             time.sleep(0.2)
-        elif pending and not ready:  # only units whose dependencies are outside `todo` and unfinished
-            for unit in pending:
-                outcome[unit.id] = "skipped"
-            pending.clear()
     return outcome
 
 
