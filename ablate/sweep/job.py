@@ -37,7 +37,8 @@ def run_unit(spec_path: str | Path) -> str:
     spec = json.loads(Path(spec_path).read_text())
     unit = spec["unit"]
     ledger = Ledger(spec["base"]["output_dir"])
-    ledger.write_record(unit, state="running", job_id=scheduler_job_id(), **owner.tags(),
+    starts = ledger.record(unit).get("starts", 0) + 1  # >1 after a requeue or a resubmission
+    ledger.write_record(unit, state="running", job_id=scheduler_job_id(), starts=starts, **owner.tags(),
                         devices=os.environ.get("CUDA_VISIBLE_DEVICES"), started=time.time(), finished=None, error=None)
     try:
         plan, cfg = request_from(spec["request"]).plan(spec["base"])

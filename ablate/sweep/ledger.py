@@ -2,7 +2,8 @@
 
 - `units/<unit>.json`   the job's input: its request, the shared base settings, its root phase;
 - `jobs/<unit>.json`    written by the job itself: running / done / failed, its scheduler job id,
-                        host and pid, start and end times (UTC seconds), the error line;
+                        host and pid, how often it started, start and end times (UTC seconds),
+                        the error line;
 - `submitted.jsonl`     one line per submission: unit, executor, scheduler job id, time.
 
 Plain JSON only, so `ablate sweep status` can read a sweep from any process and version.

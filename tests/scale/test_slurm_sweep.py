@@ -113,3 +113,31 @@ def test_a_job_cancelled_mid_phase_releases_its_lock_and_a_resubmission_complete
     assert len(list(partials.iterdir())) == 1  # built once, by the resubmitted job
     parent = _parents(out)[("stilts", "1")]
     assert parent.info.status == "FINISHED" and "xnli.avg.accuracy" in parent.data.metrics
+
+
+@pytest.mark.slow  # ~1.5 min alone: a third Slurm sweep
+def test_a_job_signalled_before_its_time_limit_is_requeued_by_submitit_and_finishes(slurm, tmp_path, cli):
+    """Slurm signals USR2 before a job's time limit (and on preemption): submitit checkpoints the
+    call and requeues the same job, whose rerun restarts the interrupted phase."""
+    out = tmp_path / "out"
+    axes = ["--recipes", "stilts", "--tasks", "mnli", "--targets", "xnli", "--seeds", "1", "--preset", "smoke",
+            "--set", "intermediate.mnli.max_steps=40", "--set", "intermediate.mnli.eval_every=40", "-o", str(out)]
+    requests = expand(["stilts"], ["mnli"], ["xnli"], [1], preset="smoke",
+                      settings={"intermediate": {"mnli": {"max_steps": 40, "eval_every": 40}}})
+    assert cli("sweep", *axes, "--executor", "slurm").code == 0
+    ledger = Ledger(out)
+    encoder = next(u for u in ledger.submissions() if u.startswith("intermediate-"))
+    job_id = ledger.submissions()[encoder]["job_id"]
+    partials = out / "phases" / "intermediate"
+    deadline = time.monotonic() + 600
+    while not list(partials.glob("*.partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(partials.glob("*.partial-*")), slurm.logs()
+    subprocess.run(["scancel", "--signal=USR2", job_id], check=True)  # what Slurm sends near the time limit
+
+    found = _wait(requests, out, lambda f: all(s.state in ("done", "failed") for s in f))
+    assert {s.state for s in found} == {"done"}, [(s.unit.id, s.state, s.detail) for s in found] + [slurm.logs()]
+    record = ledger.record(encoder)
+    assert record["job_id"] == job_id and record["starts"] == 2  # the same job, started again by the requeue
+    assert len([line for line in (ledger.root / "submitted.jsonl").read_text().splitlines()]) == 3  # no resubmission
+    assert not list(partials.glob("*.partial-*")) and len(list(partials.iterdir())) == 1
