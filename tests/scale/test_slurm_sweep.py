@@ -115,7 +115,7 @@ def test_a_job_cancelled_mid_phase_releases_its_lock_and_a_resubmission_complete
     assert parent.info.status == "FINISHED" and "xnli.avg.accuracy" in parent.data.metrics
 
 
-@pytest.mark.slow  # ~1.5 min alone: a third Slurm sweep
+@pytest.mark.slow  # a third Slurm sweep: 5.5 min on a busy 2-core machine
 def test_a_job_signalled_before_its_time_limit_is_requeued_by_submitit_and_finishes(slurm, tmp_path, cli):
     """Slurm signals USR2 before a job's time limit (and on preemption): submitit checkpoints the
     call and requeues the same job, whose rerun restarts the interrupted phase."""
