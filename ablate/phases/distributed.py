@@ -18,6 +18,7 @@ written by the executor alone (runners never see MLflow).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from ablate.phases import PhaseContext, PhaseResult
+from ablate.store import jsonable
 
 
 def launch(kind: str, ctx: PhaseContext) -> PhaseResult:
@@ -39,7 +41,7 @@ def launch(kind: str, ctx: PhaseContext) -> PhaseResult:
             "phase": {"name": ctx.phase.name, "kind": ctx.phase.kind, "task": ctx.phase.task,
                       "inputs": list(ctx.phase.inputs), "settings": dict(ctx.phase.settings),
                       "seeded": ctx.phase.seeded, "task_in_key": ctx.phase.task_in_key},
-        }, default=_plain))
+        }, default=jsonable))
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}",
                "-m", "ablate.phases.distributed", str(spec)]
         ctx.progress.print(f"  [dim]{ctx.phase.name}: {n} data-parallel processes (torchrun)[/]")
@@ -56,12 +58,6 @@ def launch(kind: str, ctx: PhaseContext) -> PhaseResult:
     result.info["data_parallel_processes"] = n
     result.tags["data_parallel"] = f"{n} processes"
     return result
-
-
-def _plain(o):
-    from ablate.store import jsonable
-
-    return jsonable(o)
 
 
 def _worker(spec_path: Path) -> None:
@@ -85,8 +81,6 @@ def _worker(spec_path: Path) -> None:
                 f.write(json.dumps({"metrics": metrics, "step": step}) + "\n")
 
     module, _, fn = RUNNERS[spec["kind"]].partition(":")
-    import importlib
-
     run = getattr(importlib.import_module(module), fn)
     ctx = PhaseContext(cfg=cfg, phase=phase, seed=spec["seed"], inputs={k: Path(v) for k, v in spec["inputs"].items()},
                        out=out, log=log, progress=Progress(enabled=False))
@@ -96,7 +90,7 @@ def _worker(spec_path: Path) -> None:
         if rank != 0:
             shutil.rmtree(out, ignore_errors=True)
     if rank == 0:
-        (spec_path.parent / "result.json").write_text(json.dumps(result.to_dict(), default=_plain))
+        (spec_path.parent / "result.json").write_text(json.dumps(result.to_dict(), default=jsonable))
 
 
 if __name__ == "__main__":

@@ -141,3 +141,28 @@ def test_a_job_signalled_before_its_time_limit_is_requeued_by_submitit_and_finis
     assert record["job_id"] == job_id and record["starts"] == 2  # the same job, started again by the requeue
     assert len([line for line in (ledger.root / "submitted.jsonl").read_text().splitlines()]) == 3  # no resubmission
     assert not list(partials.glob("*.partial-*")) and len(list(partials.iterdir())) == 1
+
+
+def test_the_phase_lock_holds_across_slurm_jobs(slurm, tmp_path):
+    """Two jobs that reach the same phase key at once take turns: their lock intervals never overlap."""
+    import sys
+
+    hold = ("import sys, time; from ablate.store import PhaseStore\n"
+            f"with PhaseStore({str(tmp_path)!r}).lock('intermediate', 'k'):\n"
+            "    start = time.time(); time.sleep(8)\n"
+            "    open(sys.argv[1], 'w').write(f'{start} {time.time()}')")
+    script = tmp_path / "hold.py"
+    script.write_text(hold)
+    jobs = []
+    for i in range(2):
+        out = subprocess.run(["sbatch", "--parsable", "-o", str(tmp_path / f"log{i}"),
+                              "--wrap", f"{sys.executable} {script} {tmp_path / f'held{i}'}"],
+                             capture_output=True, text=True, check=True)
+        jobs.append(out.stdout.strip())
+    deadline = time.monotonic() + 300
+    while not all((tmp_path / f"held{i}").is_file() for i in range(2)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    (a0, a1), (b0, b1) = sorted(tuple(map(float, (tmp_path / f"held{i}").read_text().split())) for i in range(2))
+    assert a1 <= b0  # the second job got the lock only after the first released it
+    starts = [time.mktime(time.strptime(start, "%Y-%m-%dT%H:%M:%S")) for start, _ in _slurm_times(jobs).values()]
+    assert len(starts) == 2 and max(starts) < a1  # both jobs were running while the first held the lock
