@@ -1,14 +1,14 @@
 """`ablate sweep --executor slurm` on a real single-node Slurm cluster (conftest.py): the same
-results in MLflow as a local sweep, target jobs that start only after their encoder job ended
-(Slurm's own start/end times), and a job cancelled mid-phase that a resubmission completes."""
+results in MLflow as a local sweep (2 recipes x 2 seeds), target jobs that start only after their
+encoder job ended (Slurm's own start/end times), array tasks held to the concurrency cap, a job
+cancelled mid-phase that a resubmission completes, a job requeued by submitit on Slurm's
+time-limit signal, `ablate sweep status` along the way, and the phase lock across jobs."""
 
 from __future__ import annotations
 
 import subprocess
 import time
 from pathlib import Path
-
-import pytest
 
 from ablate import sweep
 from ablate.grid import expand
@@ -43,10 +43,10 @@ def _slurm_times(job_ids) -> dict[str, tuple[str, str]]:
     return {jid: (start, end) for jid, start, end in rows if jid in set(job_ids)}
 
 
-@pytest.mark.parametrize("seeds", ["1", pytest.param("1,2", marks=pytest.mark.slow)])
-def test_slurm_sweep_logs_what_a_local_sweep_logs_and_targets_wait_for_their_encoder(slurm, tmp_path, cli, seeds):
+def test_slurm_sweep_logs_what_a_local_sweep_logs_and_targets_wait_for_their_encoder(slurm, tmp_path, cli):
+    seeds = "1,2"
     on_slurm, local = tmp_path / "slurm", tmp_path / "local"
-    submitted = cli("sweep", *AXES, "--seeds", seeds, "--executor", "slurm", "--array-parallelism", "2", "-o", str(on_slurm))
+    submitted = cli("sweep", *AXES, "--seeds", seeds, "--executor", "slurm", "--array-parallelism", "1", "-o", str(on_slurm))
     assert submitted.code == 0, submitted.err
     n_seeds = len(seeds.split(","))
     assert f"{5 * n_seeds} submitted to Slurm" in submitted.out
@@ -75,11 +75,31 @@ def test_slurm_sweep_logs_what_a_local_sweep_logs_and_targets_wait_for_their_enc
         for dep in unit.deps:
             assert times[jobs[unit.id]][0] >= times[jobs[dep]][1], (unit.id, dep, times)
 
+    # The units without dependencies (encoders, baseline evaluations) went into one array job whose
+    # tasks ran one at a time (--array-parallelism 1), although the node has a CPU for each.
+    first = [s.unit.id for s in found if not s.unit.deps]
+    assert len(first) == 2 * n_seeds and len({jobs[u].partition("_")[0] for u in first}) == 1
+    assert all(jobs[u].partition("_")[2].isdigit() for u in first)  # array tasks: <array id>_<index>
+    spans = sorted(times[jobs[u]] for u in first)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
+
     again = cli("sweep", *AXES, "--seeds", seeds, "--executor", "slurm", "-o", str(on_slurm))
     assert again.code == 0 and f"{5 * n_seeds} already done" in again.out and "0 submitted" in again.out
 
 
-def test_a_job_cancelled_mid_phase_releases_its_lock_and_a_resubmission_completes_the_sweep(slurm, tmp_path, cli):
+def _mid_phase(partials: Path, slurm, before: set[str] = frozenset()) -> None:
+    """Wait until a job is inside the encoder phase: a partial entry other than `before`'s exists."""
+    deadline = time.monotonic() + 600
+    while not {p.name for p in partials.glob("*.partial-*")} - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert {p.name for p in partials.glob("*.partial-*")} - before, slurm.logs()
+
+
+def test_a_cancelled_job_is_resubmitted_and_a_signalled_one_requeued_both_finish_the_phase_once(slurm, tmp_path, cli):
+    """One encoder job's life: `scancel` mid-phase (its dependants are cancelled, its lock is
+    released, a resubmission completes the sweep); then, mid-phase again, the USR2 that Slurm sends
+    before a job's time limit (and on preemption): submitit requeues the same job, whose rerun
+    restarts the interrupted phase and finishes it. One sweep for both keeps CI's time down."""
     out = tmp_path / "out"
     axes = ["--recipes", "stilts", "--tasks", "mnli", "--targets", "xnli", "--seeds", "1", "--preset", "smoke",
             "--set", "intermediate.mnli.max_steps=40", "--set", "intermediate.mnli.eval_every=40", "-o", str(out)]
@@ -87,15 +107,15 @@ def test_a_job_cancelled_mid_phase_releases_its_lock_and_a_resubmission_complete
                       settings={"intermediate": {"mnli": {"max_steps": 40, "eval_every": 40}}})
     assert cli("sweep", *axes, "--executor", "slurm").code == 0
     ledger = Ledger(out)
-    encoder = next(u for u, s in ledger.submissions().items() if u.startswith("intermediate-"))
+    encoder = next(u for u in ledger.submissions() if u.startswith("intermediate-"))
     partials = out / "phases" / "intermediate"
-    deadline = time.monotonic() + 600
-    while not list(partials.glob("*.partial-*")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert list(partials.glob("*.partial-*")), slurm.logs()
+    _mid_phase(partials, slurm)
+    status = cli("sweep", "status", *axes)  # the encoder mid-phase; its dependants wait in Slurm
+    assert status.code == 0 and "0 done, 1 running, 2 queued, 0 failed, 0 missing" in status.out, status.out
     subprocess.run(["scancel", ledger.submissions()[encoder]["job_id"]], check=True)
 
     found = _wait(requests, out, lambda f: all(s.state == "failed" for s in f), timeout=120)
+    assert "0 done, 0 running, 0 queued, 3 failed, 0 missing" in cli("sweep", "status", *axes).out
     # the encoder was cancelled; Slurm cancelled the jobs waiting for it (kill-on-invalid-dep)
     assert [s.state for s in found] == ["failed"] * 3, [(s.unit.id, s.state, s.detail) for s in found]
     assert all("cancelled" in s.detail for s in found)
@@ -105,42 +125,23 @@ def test_a_job_cancelled_mid_phase_releases_its_lock_and_a_resubmission_complete
         pass
     assert not waited  # the killed job's lock died with it
 
+    cancelled = {p.name for p in partials.glob("*.partial-*")}
     again = cli("sweep", *axes, "--executor", "slurm")
     assert again.code == 0 and "0 already done" in again.out and "3 submitted" in again.out
-    found = _wait(requests, out, lambda f: all(s.state in ("done", "failed") for s in f))
-    assert {s.state for s in found} == {"done"}, [(s.unit.id, s.state, s.detail) for s in found]
-    assert not list(partials.glob("*.partial-*"))
-    assert len(list(partials.iterdir())) == 1  # built once, by the resubmitted job
-    parent = _parents(out)[("stilts", "1")]
-    assert parent.info.status == "FINISHED" and "xnli.avg.accuracy" in parent.data.metrics
-
-
-@pytest.mark.slow  # a third Slurm sweep: 5.5 min on a busy 2-core machine
-def test_a_job_signalled_before_its_time_limit_is_requeued_by_submitit_and_finishes(slurm, tmp_path, cli):
-    """Slurm signals USR2 before a job's time limit (and on preemption): submitit checkpoints the
-    call and requeues the same job, whose rerun restarts the interrupted phase."""
-    out = tmp_path / "out"
-    axes = ["--recipes", "stilts", "--tasks", "mnli", "--targets", "xnli", "--seeds", "1", "--preset", "smoke",
-            "--set", "intermediate.mnli.max_steps=40", "--set", "intermediate.mnli.eval_every=40", "-o", str(out)]
-    requests = expand(["stilts"], ["mnli"], ["xnli"], [1], preset="smoke",
-                      settings={"intermediate": {"mnli": {"max_steps": 40, "eval_every": 40}}})
-    assert cli("sweep", *axes, "--executor", "slurm").code == 0
-    ledger = Ledger(out)
-    encoder = next(u for u in ledger.submissions() if u.startswith("intermediate-"))
     job_id = ledger.submissions()[encoder]["job_id"]
-    partials = out / "phases" / "intermediate"
-    deadline = time.monotonic() + 600
-    while not list(partials.glob("*.partial-*")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert list(partials.glob("*.partial-*")), slurm.logs()
+    _mid_phase(partials, slurm, before=cancelled)
     subprocess.run(["scancel", "--signal=USR2", job_id], check=True)  # what Slurm sends near the time limit
 
     found = _wait(requests, out, lambda f: all(s.state in ("done", "failed") for s in f))
     assert {s.state for s in found} == {"done"}, [(s.unit.id, s.state, s.detail) for s in found] + [slurm.logs()]
     record = ledger.record(encoder)
-    assert record["job_id"] == job_id and record["starts"] == 2  # the same job, started again by the requeue
-    assert len([line for line in (ledger.root / "submitted.jsonl").read_text().splitlines()]) == 3  # no resubmission
-    assert not list(partials.glob("*.partial-*")) and len(list(partials.iterdir())) == 1
+    assert record["job_id"] == job_id and record["starts"] == 3  # cancelled, resubmitted, requeued: the same job again
+    assert len((ledger.root / "submitted.jsonl").read_text().splitlines()) == 6  # the requeue submitted nothing
+    assert not list(partials.glob("*.partial-*"))
+    assert len(list(partials.iterdir())) == 1  # built once
+    assert "3 done, 0 running, 0 queued, 0 failed, 0 missing" in cli("sweep", "status", *axes).out
+    parent = _parents(out)[("stilts", "1")]
+    assert parent.info.status == "FINISHED" and "xnli.avg.accuracy" in parent.data.metrics
 
 
 def test_the_phase_lock_holds_across_slurm_jobs(slurm, tmp_path):
