@@ -1,7 +1,9 @@
 """ablate.sweep: a grid as jobs sharing the phase store; the local executor end to end; status;
-resubmission; bad input. (The Slurm executor against a real cluster: tests/scale/.)"""
+resubmission; bad input; what reaches sbatch. (The Slurm executor against a real cluster: tests/scale/.)"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -108,3 +110,41 @@ def test_bad_sweep_input_is_one_line_exit_2_and_writes_nothing(tmp_path, cli, ar
     assert result.code == 2 and needle in result.err, result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     assert not out.exists()
+
+
+def test_slurm_options_dependencies_and_arrays_reach_sbatch(tmp_path, cli, monkeypatch):
+    """What `ablate sweep --executor slurm` hands to sbatch (a stand-in that keeps each script):
+    the resources asked for, requeue, afterok dependencies on the encoder's job, and one array
+    with the concurrency cap for the units that have the same dependencies. (A real Slurm runs
+    these jobs in tests/scale/.)"""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (tmp_path / "bin").mkdir()
+    sbatch = tmp_path / "bin" / "sbatch"
+    sbatch.write_text('#!/bin/sh\nn=$((100 + $(ls "$SCRIPTS" | wc -l)))\ncp "$1" "$SCRIPTS/$n.sh"\n'
+                      'echo "Submitted batch job $n"\n')
+    sbatch.chmod(0o755)
+    monkeypatch.setenv("SCRIPTS", str(scripts))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    out = tmp_path / "out"
+    result = cli("sweep", *AXES[:-4], "--seeds", "1,2", "--preset", "smoke", "--executor", "slurm", "--partition", "gpu",
+                 "--gpus", "2", "--cpus", "8", "--mem", "32G", "--time", "240", "--array-parallelism", "3", "-o", str(out))
+    assert result.code == 0, result.err
+    assert "10 jobs for 4 runs: 0 already done, 0 still queued or running, 10 submitted to Slurm." in result.out
+    text = {int(p.stem): p.read_text() for p in scripts.iterdir()}
+    for script in text.values():
+        for flag in ("--partition=gpu", "--gpus-per-node=2", "--cpus-per-task=8", "--mem=32GB", "--time=240",
+                     "--requeue"):
+            assert f"#SBATCH {flag}\n" in script, (flag, script)
+    jobs = {u: s["job_id"] for u, s in Ledger(out).submissions().items()}
+    first = min(text)  # the encoders and baseline evaluations: no dependencies, one array of 4, 3 at once
+    assert "#SBATCH --array=0-3%3\n" in text[first] and "--dependency" not in text[first]
+    found = _by_id(units(expand(["stilts", "baseline"], ["mnli"], ["xnli"], [1, 2], preset="smoke"),
+                         {"output_dir": str(out.resolve())}))
+    assert sorted(u for u, j in jobs.items() if j.startswith(f"{first}_")) == sorted(u for u in found if not found[u].deps)
+    for uid, unit in found.items():
+        if unit.deps:
+            script = text[int(jobs[uid].partition("_")[0])]
+            needed = sorted(jobs[d] for d in unit.deps)
+            assert f"#SBATCH --dependency=afterok:{':'.join(needed)}\n" in script, (uid, script)
+            assert "#SBATCH --kill-on-invalid-dep=yes\n" in script
