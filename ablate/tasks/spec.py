@@ -56,6 +56,9 @@ class Source:
     # Drop rows whose `context` is the context of any row of these sources: selection data that
     # contains the English originals of a test set (SQuAD v1.1 dev holds XQuAD's paragraphs).
     exclude_contexts: tuple["Source", ...] = ()
+    # The language of a source that holds one language of multilingual training data (XNLI's
+    # translations): its ids, card size check and the English/non-English mix use it.
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
