@@ -47,7 +47,7 @@ DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Local da
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
 LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
-MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate and the multilingual intermediate tasks (xnli_translate_train, ...): train on `translated` (non-English) or `en+translated` data.")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
 

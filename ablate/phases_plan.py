@@ -93,7 +93,7 @@ def translate(cfg: RunConfig, task: str, targets: tuple[str, ...] = ()) -> Phase
     from ablate.tasks.multilingual_tasks import is_multilingual
 
     if is_multilingual(spec):
-        raise AblateError(f"Task '{task}' is already multilingual (published translations); mt-translate "
+        raise AblateError(f"Task '{task}' is already multilingual (published multilingual training data); mt-translate "
                           f"translates English data. Use `ablate run stilts --task {task}` (with --mt-mix "
                           "en+translated to add its English part).")
     if spec.format == "tagging":
