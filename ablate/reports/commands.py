@@ -75,7 +75,7 @@ def compare_cmd(
             raise AblateError(f"Unknown split '{split}'. Available: test, validation.")
         labels = [a.label for a in parse_arms(baseline, treatment, arms)]
         seed_list = tuple(int(s) for s in seeds.split(",") if s.strip()) if seeds else None
-        from ablate.reports.selection import check_metric
+        from ablate.reports.metric_choice import check_metric
 
         check_metric(metric)
         request = compare.Request(labels, targets, model, seed_list, split, replicates, seed, alpha, metric=metric)

@@ -16,6 +16,7 @@ import numpy as np
 from ablate.errors import AblateError, did_you_mean
 from ablate.metric_names import logged_task, metric_key
 from ablate.records import Arm, Cell, RunRecord, Store
+from ablate.reports.metric_choice import check_metric, has_metric, with_metric
 from ablate.reports.significance import MIN_CALIBRATED_SEEDS, TaskData, points, stat_columns
 from ablate.tasks import TARGET_GROUPS, expand_targets, get_task
 
@@ -96,7 +97,7 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
             lacking = [label for label, ev in evaluated.items() if t not in ev]
             if lacking:
                 problems.append(f"Target '{t}' has no finished run in arm(s) {', '.join(lacking)}.")
-        problems += [f"Target '{t}' has no {metric} (it is logged for {', '.join(_with_metric(metric))})."
+        problems += [f"Target '{t}' has no {metric} (it is logged for {', '.join(with_metric(metric))})."
                      for t in wanted if metric and not has_metric(t, metric)]
     else:
         shared = set.intersection(*evaluated.values())
@@ -197,29 +198,6 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
     return Selection(list(arms), runs, chosen, wanted, languages, arm_seeds, paired, split, model, policies, warnings,
                      metric)
 
-
-METRIC_CHOICES = ("macro_f1",)  # --metric values besides each task's own (the default)
-
-
-def check_metric(metric: str | None) -> None:
-    if metric is not None and metric not in METRIC_CHOICES:
-        from ablate.errors import unknown
-
-        raise unknown("--metric value", metric, METRIC_CHOICES)
-
-
-def has_metric(task: str, metric: str) -> bool:
-    """Whether target `task` logs `metric` (its format lists it; retrieval tasks have no format)."""
-    from ablate.tasks.formats import FORMATS, format_of
-
-    spec = get_task(task, "target")
-    return spec.format in FORMATS and metric in format_of(spec).METRICS
-
-
-def _with_metric(metric: str) -> list[str]:
-    from ablate.tasks.definitions import TASKS
-
-    return [t for t, spec in TASKS.items() if spec.role == "target" and has_metric(t, metric)]
 
 
 def load_task(store: Store, sel: Selection, task: str) -> tuple[TaskData, dict]:

@@ -54,6 +54,8 @@ def test_every_expected_config_exists():
     expected |= {(XTREME, f"tatoeba.{languages.TATOEBA_CODES[lang]}") for lang in languages.TATOEBA}
     expected |= {("openlanguagedata/flores_plus", languages.FLORES_PLUS_CODES[lang])
                  for lang in ("en", *languages.NON_ENGLISH)}
+    expected |= {("facebook/xnli", lang) for lang in languages.XNLI}  # published multilingual training sets
+    expected |= {("google-research-datasets/paws-x", lang) for lang in languages.PAWSX}
     assert {_id_config(d) for d in CONFIG_DIRS} == expected
 
 
