@@ -1,9 +1,12 @@
 """Intermediate tasks from published multilingual training sets: they train in the smoke preset,
 hand their encoder over, mix English in only when asked, and never read a split a target
-evaluates — neither for training nor for checkpoint selection."""
+evaluates — neither for training nor for checkpoint selection. Checkpoint selection reads
+English only: checked on the words of the rows it scores (each fixture language has its own
+lexicon), not on ids or source names."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -17,6 +20,26 @@ from ablate.tasks.spec import Source
 
 NEW = ("xnli_translate_train", "pawsx_translate_train", "tydiqa_multilingual")
 TARGET_OF = {"xnli_translate_train": "xnli", "pawsx_translate_train": "pawsx", "tydiqa_multilingual": "tydiqa"}
+
+
+def non_english_words(ds) -> list[str]:
+    """The words of `ds`'s text (sentences, questions, contexts, tokens, choices, answers) that
+    are not words of the English fixture lexicon; ids, labels and tags are not text."""
+    from ablate.fixtures.text import lexicon
+
+    english = set(lexicon("en"))
+
+    def words(value) -> list[str]:
+        if isinstance(value, str):
+            return re.findall(r"\w+", value)
+        if isinstance(value, list):
+            return [w for v in value for w in words(v)]
+        if isinstance(value, dict):  # answers / choices: their text, not answer_start or A-E
+            return words(value.get("text", []))
+        return []
+
+    text = [c for c in ds.column_names if c not in ("id", "parallel_id", "label", "tags", "tag_ids")]
+    return [w for row in ds for c in text for w in words(row[c]) if w not in english]
 
 
 def _cfg(tmp_path, task: str, **extra):
@@ -41,7 +64,7 @@ def test_trains_in_smoke_hands_its_encoder_over_and_never_reads_an_evaluated_spl
     seen: dict = {"starts": [], "reads": [], "dev": None}
     phase = ["-"]
     real_save, real_load, real_raw = train.save_encoder, train.load_with_head, load.load_raw
-    real_intermediate, real_split = train.run_intermediate, train.load_task_split
+    real_intermediate, real_split, real_score = train.run_intermediate, train.load_task_split, train.score
 
     def run_intermediate(ctx):
         phase[0] = "intermediate"
@@ -65,7 +88,12 @@ def test_trains_in_smoke_hands_its_encoder_over_and_never_reads_an_evaluated_spl
         seen["starts"].append((path, {k: v.detach().clone() for k, v in model.state_dict().items()}))
         return model
 
+    def score(model, tokenizer, fmt, spec, ds, *rest):  # what checkpoint selection scores, per phase
+        seen.setdefault("scored", []).append((phase[0], ds))
+        return real_score(model, tokenizer, fmt, spec, ds, *rest)
+
     monkeypatch.setattr(train, "run_intermediate", run_intermediate)
+    monkeypatch.setattr(train, "score", score)
     monkeypatch.setattr(train, "load_task_split", load_task_split)
     monkeypatch.setattr(train, "save_encoder", save_encoder)
     monkeypatch.setattr(train, "load_with_head", load_with_head)
@@ -87,6 +115,10 @@ def test_trains_in_smoke_hands_its_encoder_over_and_never_reads_an_evaluated_spl
     if task != "xnli_translate_train":  # (its selection set is MNLI dev, another dataset)
         trained = {i.split(":", 2)[2] for i in seen["train"]}
         assert not {i.split(":", 1)[1] for i in seen["dev"]} & trained  # no translation of a selection pair
+
+    # Selection in both phases scored English rows only (the target's language data is not read).
+    assert {when for when, _ in seen["scored"]} == {"intermediate", "-"}
+    assert all(len(ds) and not non_english_words(ds) for _, ds in seen["scored"])
 
     # The encoder is handed over exactly, under a fresh head.
     (_, phase2_start), (phase3_path, phase3_start) = seen["starts"]
@@ -165,3 +197,27 @@ def test_every_registered_intermediate_task_passes_the_guard():
     for spec in TASKS.values():
         if spec.role == "intermediate":
             check_training_sources(spec)
+
+
+def _selecting_tasks():
+    return [name for name, spec in TASKS.items() if spec.dev]
+
+
+@pytest.mark.parametrize("task", _selecting_tasks())
+def test_every_tasks_selection_set_is_english_text(task, tmp_path):
+    """What `train._train` selects checkpoints on (the dev split as loaded) for every intermediate
+    and target task: English words only, so no recipe selects on target-language labelled data."""
+    from ablate.data.load import load_task_split
+
+    dev = load_task_split(get_task(task), "dev", _cfg(tmp_path, "xnli_translate_train"))
+    assert len(dev) and non_english_words(dev) == []
+
+
+@pytest.mark.parametrize("task, which, lang", [("xnli", "test", "de"), ("pawsx", "validation", "ja"),
+                                               ("tydiqa", "test", "sw"), ("panx", "test", "fr")])
+def test_the_english_check_sees_target_language_rows(task, which, lang, tmp_path):
+    """The check above can fail: every row of a target's non-English evaluation data is caught."""
+    from ablate.data.load import load_task_split
+
+    ds = load_task_split(get_task(task), which, _cfg(tmp_path, "xnli_translate_train"), lang)
+    assert len(ds) and all(non_english_words(ds.select([i])) for i in range(len(ds)))
