@@ -91,7 +91,19 @@ def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags)
     if mt:
         layer["mt"] = {**layer.get("mt", {}), **mt}
     cfg = resolve(preset, config, layer)
+    if mt and "mix" in mt and not _uses_mix(recipe, cfg.task):
+        raise AblateError(f"--mt-mix chooses the English part of mt-translate's data or of a published multilingual "
+                          f"intermediate task (xnli_translate_train, pawsx_translate_train, tydiqa_multilingual); "
+                          f"recipe '{recipe}' with task '{cfg.task}' would ignore it: drop it.")
     return r, cfg
+
+
+def _uses_mix(recipe: str, task: str | None) -> bool:
+    from ablate.tasks import TASKS
+    from ablate.tasks.multilingual_tasks import is_multilingual
+
+    spec = TASKS.get(task) if task else None  # an unknown task is refused by name when planned
+    return recipe == "mt-translate" or (spec is not None and is_multilingual(spec))
 
 
 @app.command("recipes")

@@ -221,3 +221,18 @@ def test_the_english_check_sees_target_language_rows(task, which, lang, tmp_path
 
     ds = load_task_split(get_task(task), which, _cfg(tmp_path, "xnli_translate_train"), lang)
     assert len(ds) and all(non_english_words(ds.select([i])) for i in range(len(ds)))
+
+
+@pytest.mark.parametrize("args", [["stilts", "--task", "mnli"], ["baseline"]])
+def test_mt_mix_on_a_run_that_would_ignore_it_is_one_clear_line(args, cli, tmp_path):
+    r = cli("plan", *args, "--mt-mix", "en+translated", "--targets", "xnli", "--preset", "smoke",
+            "-o", str(tmp_path / "out"))
+    assert r.code == 2 and "Traceback" not in r.out + r.err
+    assert "--mt-mix" in r.err and "would ignore it: drop it" in r.err and len(r.err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_mt_mix_is_accepted_where_it_chooses_the_english_part(cli, tmp_path):
+    r = cli("plan", "stilts", "--task", "tydiqa_multilingual", "--mt-mix", "en+translated", "--targets", "tydiqa",
+            "--preset", "smoke", "-o", str(tmp_path / "out"))
+    assert r.code == 0, r.err
