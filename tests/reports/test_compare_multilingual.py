@@ -118,3 +118,20 @@ def test_metric_defaults_to_the_shared_targets_and_a_target_without_it_is_refuse
     assert c.targets == ["pawsx", "panx"]
     with pytest.raises(AblateError, match="Target 'xquad' has no macro_f1"):
         compare.run(Store(store[1], "ablate"), _request(targets="xquad", metric="macro_f1"))
+
+
+def test_seeds_of_one_arm_run_with_different_mixes_are_not_pooled():
+    """`--mt-mix` decides the training data of a published-data arm, so two seeds of
+    stilts:xnli_translate_train, one with the English part and one without, are one problem."""
+    from ablate.records import Arm, RunRecord
+    from ablate.reports.selection import _settings_drift
+
+    def run(seed: int, mix: str) -> RunRecord:
+        params = {"model": "tiny-xlmr", "data": "fixtures", "mt.mix": mix}
+        return RunRecord(f"run{seed}", Arm("stilts", "xnli_translate_train"), seed, "FINISHED", {}, params, {}, 0, 1)
+
+    same = {"stilts:xnli_translate_train": {"pawsx": {1: run(1, "translated"), 2: run(2, "translated")}}}
+    assert _settings_drift(same) == []
+    mixed = {"stilts:xnli_translate_train": {"pawsx": {1: run(1, "translated"), 2: run(2, "en+translated")}}}
+    (problem,) = _settings_drift(mixed)
+    assert "different settings" in problem and "mt.mix='translated' vs 'en+translated'" in problem
