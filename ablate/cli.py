@@ -47,7 +47,7 @@ DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Local da
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda.")]
 LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
-MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate and the multilingual intermediate tasks (xnli_translate_train, ...): train on `translated` (non-English) or `en+translated` data.")]
 TrustOpt = Annotated[Optional[bool], typer.Option("--trust-remote-code", help="Let a model run its own Python code (auto_map); off unless given, recorded in the signature.")]
 MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
@@ -93,7 +93,19 @@ def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags)
     if mt:
         layer["mt"] = {**layer.get("mt", {}), **mt}
     cfg = resolve(preset, config, layer)
+    if mt and "mix" in mt and not _uses_mix(recipe, cfg.task):
+        raise AblateError(f"--mt-mix chooses the English part of mt-translate's data or of a published multilingual "
+                          f"intermediate task (xnli_translate_train, pawsx_translate_train, tydiqa_multilingual); "
+                          f"recipe '{recipe}' with task '{cfg.task}' would ignore it: drop it.")
     return r, cfg
+
+
+def _uses_mix(recipe: str, task: str | None) -> bool:
+    from ablate.tasks import TASKS
+    from ablate.tasks.multilingual_tasks import is_multilingual
+
+    spec = TASKS.get(task) if task else None  # an unknown task is refused by name when planned
+    return recipe == "mt-translate" or (spec is not None and is_multilingual(spec))
 
 
 @app.command("recipes")

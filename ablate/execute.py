@@ -69,6 +69,9 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         extra.update({"mt": mt["model"].replace(":", "_"), "mt_langs": translate.settings["langs"],
                       "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"],
                       "mt_ref": mt_references.label(get_task(translate.task).format, mt["reference"])})
+    mixed = next((p for p in plan.phases if p.kind == "intermediate" and "mix" in p.settings), None)
+    if mixed is not None and translate is None:  # published multilingual data: English part in or out
+        extra["mix"] = mixed.settings["mix"]
     if any(p.task == "bucc2018" for p in plan.phases):
         from ablate.data.bucc import has_local
 

@@ -71,10 +71,14 @@ def model_spec(cfg: RunConfig) -> dict:
 def intermediate(cfg: RunConfig, task: str, translated: Phase | None = None) -> Phase:
     """Phase 2: train the pretrained model on an intermediate task — its English data, or the
     machine-translated copies made by `translated` — and output the encoder."""
-    get_task(task, "intermediate")
+    spec = get_task(task, "intermediate")
+    from ablate.tasks.evaluated import check_training_sources
+    from ablate.tasks.multilingual_tasks import is_multilingual
+
+    check_training_sources(spec)  # no intermediate task trains or selects on an evaluated split
     settings = {"model": model_spec(cfg), "data": data_spec(cfg, task),
                 "train": asdict(cfg.intermediate_settings(task))}
-    if translated is not None:
+    if translated is not None or is_multilingual(spec):  # English only, or English + the rest
         settings["mix"] = cfg.mt["mix"]
     return Phase(
         name=f"intermediate:{task}", kind="intermediate", task=task,
@@ -86,6 +90,12 @@ def translate(cfg: RunConfig, task: str, targets: tuple[str, ...] = ()) -> Phase
     """Machine-translate an intermediate task's English training data into `mt.langs` (default:
     every non-English language of `targets`)."""
     spec = get_task(task, "intermediate")
+    from ablate.tasks.multilingual_tasks import is_multilingual
+
+    if is_multilingual(spec):
+        raise AblateError(f"Task '{task}' is already multilingual (published multilingual training data); mt-translate "
+                          f"translates English data. Use `ablate run stilts --task {task}` (with --mt-mix "
+                          "en+translated to add its English part).")
     if spec.format == "tagging":
         raise AblateError(
             f"Task '{task}' is a tagging task: its labels cannot follow machine translation without "

@@ -195,8 +195,9 @@ def load_task_split(spec: TaskSpec, which: str, cfg: RunConfig, lang: str = "en"
     parts = []
     for src in sources:
         raw = load_raw(src, cfg)
-        check_against_card(raw, src, cfg, lang)
-        part = _restricted(canonical(raw, src, spec, lang), src, cfg, lang, counts if counts is not None else {})
+        src_lang = src.lang or lang  # one language of multilingual training data
+        check_against_card(raw, src, cfg, src_lang)
+        part = _restricted(canonical(raw, src, spec, src_lang), src, cfg, src_lang, counts if counts is not None else {})
         parts.append(_tagged(part, src, len(sources)))
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 

@@ -21,6 +21,7 @@ floating-point summation order). Modules:
 | squad | XQuAD, TyDiQA-GoldP, SQuAD v1.1/v2.0 | (em, f1, n) | em_f1 = (EM+F1)/2 |
 | mlqa | MLQA (language-aware normalisation) | (em, f1, n) | em_f1 |
 | seqeval_f1 | PAN-X, UD-POS, tagging | (tp, n_pred, n_gold) per sentence | f1 |
+| seqeval_f1.type_stats + MacroF1 | PAN-X, UD-POS (macro-F1 over chunk types) | (tp:t, pred:t, gold:t) per type | macro_f1 |
 | retrieval | Tatoeba (cosine top-1) | (correct, n) per English sentence | accuracy |
 | bucc | BUCC 2018 (margin mining) | (tp, n_pred, n_gold) per source sentence | f1 |
 

@@ -24,6 +24,12 @@ chunks from that. For BIO tags no chunk crosses the separator, but a chunk of ty
 corpus ends before it closes. To reproduce the corpus score exactly, chunks are extracted from
 the same flattened sequence and each chunk is credited to the sentence it starts in. Per
 sentence: `(tp, n_pred, n_gold)`; F1 = 2Σtp / (Σn_pred + Σn_gold).
+
+Macro-F1 (`type_stats`): the same chunks, counted per chunk type — per sentence and type t
+`(tp_t, n_pred_t, n_gold_t)`; F1_t from the sums, macro-F1 = the unweighted mean of F1_t over the
+types present in gold or predictions. A chunk is a true positive only with the same type and
+span, so for BIO tags this is `seqeval.metrics.f1_score(average='macro')`; the type is read as
+`version` reads it (PAN-X under either: PER/ORG/LOC; UD-POS under 0.0.12: the whole UPOS tag).
 """
 
 from __future__ import annotations
@@ -110,6 +116,47 @@ def stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]], *,
 
     Sums over all rows reproduce seqeval `version`'s micro counts on the whole corpus.
     """
+    _check_input(y_true, y_pred, version)
+    gold_chunks, pred_chunks, owner = _corpus_chunks(y_true, y_pred, version)
+    rows = np.zeros((len(y_true), 3), dtype=np.int64)
+    for column, found in ((0, gold_chunks & pred_chunks), (1, pred_chunks), (2, gold_chunks)):
+        _credit(rows[:, column], found, owner)
+    return rows
+
+
+def chunk_types(tags: Sequence[str], version: str = "1") -> tuple[str, ...]:
+    """The chunk types a tag set can produce under seqeval `version`, in first-seen order:
+    PAN-X's tags -> ('PER', 'ORG', 'LOC'); UPOS tags under 0.0.12 -> the 17 tag names themselves.
+    Tags whose prefix is 'O' never open a chunk, so they contribute no type."""
+    found = [split_tag(t, version) for t in tags]
+    return tuple(dict.fromkeys(type_ for prefix, type_ in found if prefix != "O"))
+
+
+def type_stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]], types: Sequence[str], *,
+               version: str = "1") -> np.ndarray:
+    """Per-sentence, per-chunk-type `(tp_t, n_pred_t, n_gold_t)`: shape (n_sentences, 3·len(types)),
+    int64, grouped by type in `types` order — the column layout of
+    `ablate.metrics.classification.MacroF1(types)`, whose `aggregate` turns the sums into per-type
+    F1 and their unweighted mean (macro-F1; the types present in gold or predictions, as
+    `seqeval.metrics.f1_score(average='macro')` and `classification_report` average them).
+
+    The chunks are exactly those of `stats` (same flattening, same version), so summing the
+    columns of one kind over the types gives `stats`' micro counts.
+    """
+    _check_input(y_true, y_pred, version)
+    gold_chunks, pred_chunks, owner = _corpus_chunks(y_true, y_pred, version)
+    index = {t: i for i, t in enumerate(types)}
+    strays = sorted({t for t, _, _ in gold_chunks | pred_chunks} - set(index))
+    if strays:
+        raise AblateError(f"Chunk type(s) {strays} are not among the macro-F1 types {list(types)}.")
+    rows = np.zeros((len(y_true), len(types), 3), dtype=np.int64)
+    for column, found in ((0, gold_chunks & pred_chunks), (1, pred_chunks), (2, gold_chunks)):
+        for type_, i in index.items():
+            _credit(rows[:, i, column], {c for c in found if c[0] == type_}, owner)
+    return rows.reshape(len(y_true), 3 * len(types))
+
+
+def _check_input(y_true, y_pred, version: str) -> None:
     check_version(version)
     if len(y_true) != len(y_pred):
         raise AblateError(f"{len(y_true)} gold sentences but {len(y_pred)} predicted sentences.")
@@ -121,15 +168,19 @@ def stats(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]], *,
                 f"Sentence {i} has {len(gold)} gold tags but {len(pred)} predicted tags; "
                 "every token needs exactly one prediction."
             )
+
+
+def _corpus_chunks(y_true, y_pred, version: str) -> tuple[set[Chunk], set[Chunk], np.ndarray]:
+    """Gold and predicted chunks of the flattened corpus, and each position's sentence index."""
     flat_true, owner = flatten(y_true)
     flat_pred, _ = flatten(y_pred)
-    gold_chunks = set(chunks(flat_true, version))
-    pred_chunks = set(chunks(flat_pred, version))
-    rows = np.zeros((len(y_true), 3), dtype=np.int64)
-    for column, found in ((0, gold_chunks & pred_chunks), (1, pred_chunks), (2, gold_chunks)):
-        starts = np.fromiter((begin for _, begin, _ in found), dtype=np.int64, count=len(found))
-        np.add.at(rows[:, column], owner[starts], 1)
-    return rows
+    return set(chunks(flat_true, version)), set(chunks(flat_pred, version)), owner
+
+
+def _credit(column: np.ndarray, found: set[Chunk], owner: np.ndarray) -> None:
+    """Add one to `column` (n_sentences,) for each chunk, at the sentence the chunk starts in."""
+    starts = np.fromiter((begin for _, begin, _ in found), dtype=np.int64, count=len(found))
+    np.add.at(column, owner[starts], 1)
 
 
 def aggregate(totals) -> dict:

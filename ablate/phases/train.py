@@ -29,12 +29,15 @@ from ablate.phases import PhaseContext, PhaseResult
 from ablate.phases_plan import selection_task
 from ablate.tasks import get_task
 from ablate.tasks.formats import format_of
+from ablate.tasks.multilingual_tasks import english_part, is_multilingual
 
 SELECTION_SEED = 0  # the dev subset and any train subsample are the same for every seed and recipe
 
 
 def run_intermediate(ctx: PhaseContext) -> PhaseResult:
     spec = get_task(ctx.phase.task, "intermediate")
+    if is_multilingual(spec):  # published multilingual data: the English part only with en+translated
+        spec = english_part(spec, ctx.phase.settings["mix"])
     model_path = resolve_model(ctx.cfg.model, ctx.cfg.model_revision)
     translated = ctx.inputs[ctx.phase.inputs[0]] if ctx.phase.inputs else None  # mt-translate
     result, model, tokenizer = _train(ctx, spec, ctx.cfg.intermediate_settings(spec.name), model_path,

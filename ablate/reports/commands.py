@@ -2,6 +2,7 @@
 
     ablate compare --baseline baseline --treatment stilts:mnli --output-dir ablate-runs --out report/
     ablate compare --arms baseline,stilts:mnli,stilts-mlm:mnli --targets xtreme --out report/
+    ablate compare --arms stilts:mnli,stilts:xnli_translate_train --targets panx,udpos --metric macro_f1
     ablate compare --from-report RUN_ID --output-dir ablate-runs
     ablate checklist --experiment ablate --output-dir ablate-runs --out checklist.md
     ablate power --baseline baseline --treatment stilts:mnli --delta 1.6
@@ -50,6 +51,7 @@ def compare_cmd(
     replicates: ReplicatesOpt = 10_000, seed: SeedOpt = 12345, alpha: AlphaOpt = 0.05,
     from_report: Annotated[Optional[str], typer.Option("--from-report", help="Regenerate a logged report run: same runs, arms, B and seed.")] = None,
     no_log: NoLogOpt = False,
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Score every task by this metric instead of its XTREME one: macro_f1 (XNLI, PAWS-X, PAN-X, UD-POS).")] = None,
 ) -> None:
     """Paired significance report between recipes: per language, per task and overall (XTREME).
 
@@ -64,15 +66,19 @@ def compare_cmd(
     console = Console()
     store = _store(experiment, output_dir, tracking_uri)
     if from_report:
-        if arms or treatment or baseline:
-            raise AblateError("--from-report takes the arms from the report run; drop --arms/--baseline/--treatment.")
+        if arms or treatment or baseline or metric:
+            raise AblateError("--from-report takes the arms and metric from the report run; drop "
+                              "--arms/--baseline/--treatment/--metric.")
         request = compare.request_from_report(store, from_report)
     else:
         if split not in ("test", "validation"):
             raise AblateError(f"Unknown split '{split}'. Available: test, validation.")
         labels = [a.label for a in parse_arms(baseline, treatment, arms)]
         seed_list = tuple(int(s) for s in seeds.split(",") if s.strip()) if seeds else None
-        request = compare.Request(labels, targets, model, seed_list, split, replicates, seed, alpha)
+        from ablate.reports.metric_choice import check_metric
+
+        check_metric(metric)
+        request = compare.Request(labels, targets, model, seed_list, split, replicates, seed, alpha, metric=metric)
     if not 0 < request.alpha < 1:
         raise AblateError(f"--alpha must be in (0, 1), got {request.alpha}.")
     result = compare.run(store, request)

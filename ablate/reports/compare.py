@@ -20,7 +20,7 @@ from ablate.records import Store
 from ablate.reports import selection as sel_mod
 from ablate.reports import significance as sig
 from ablate.signature import Signature
-from ablate.tasks import TARGET_GROUPS
+from ablate.tasks import TARGET_GROUPS, get_task
 
 REPORT_FILES = ("report.md", "report.html", "report.json")
 
@@ -38,17 +38,19 @@ class Request:
     seed: int = 12345
     alpha: float = 0.05
     pinned: list[str] | None = None  # exact source run ids (regeneration)
+    metric: str | None = None  # score every task by this (macro_f1); None = each task's XTREME metric
 
     def params(self) -> dict[str, str]:
         return {"arms": ",".join(self.arms), "targets": self.targets or "", "model": self.model or "",
                 "seeds": ",".join(map(str, self.seeds or ())), "split": self.split,
-                "B_requested": str(self.n_replicates), "seed": str(self.seed), "alpha": str(self.alpha)}
+                "B_requested": str(self.n_replicates), "seed": str(self.seed), "alpha": str(self.alpha),
+                "metric": self.metric or ""}
 
     @classmethod
     def from_params(cls, p: dict[str, str], pinned: list[str] | None) -> "Request":
         return cls(p["arms"].split(","), p.get("targets") or None, p.get("model") or None,
                    tuple(int(s) for s in p.get("seeds", "").split(",") if s) or None, p.get("split", "test"),
-                   int(p["B_requested"]), int(p["seed"]), float(p["alpha"]), pinned)
+                   int(p["B_requested"]), int(p["seed"]), float(p["alpha"]), pinned, p.get("metric") or None)
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Comparison:
             "seeds": self.seeds, "paired_seeds": self.paired, "B": self.n_replicates,
             "B_raised": self.replicates_raised, "seed": self.request.seed, "alpha": self.request.alpha,
             "split": self.request.split, "units": "points (metric x 100)",
+            "metrics": {t: self.request.metric or get_task(t, "target").metric for t in self.targets},
             "parallel_test_sets": self.numbers.parallel, "resampling_units": self.numbers.n_units,
             "families": family_declaration(self), "warnings": self.warnings, "methods": self.methods,
             "lines": [asdict(m) for m in self.numbers.lines], "provenance": self.provenance,
@@ -106,7 +109,8 @@ def run(store: Store, request: Request) -> Comparison:
 
     arms = [Arm.parse(a) for a in request.arms]
     pinned = set(request.pinned) if request.pinned else None
-    s = sel_mod.select(store, arms, request.targets, request.model, request.seeds, request.split, pinned)
+    s = sel_mod.select(store, arms, request.targets, request.model, request.seeds, request.split, pinned,
+                       request.metric)
     tasks, data_prov = [], {}
     for t in s.targets:
         data, prov = sel_mod.load_task(store, s, t)
@@ -120,7 +124,8 @@ def run(store: Store, request: Request) -> Comparison:
     if raised:
         warnings.append(f"B = {request.n_replicates} is below the resolution rule B ≥ 10·m/α for the largest "
                         f"family (m = {m}, α = {request.alpha}); raised to B = {n_rep}.")
-    overall = "xtreme" if set(s.targets) == set(TARGET_GROUPS["xtreme"]) else "average"
+    # The XTREME score is defined on the tasks' own metrics; another metric is a plain average.
+    overall = "xtreme" if set(s.targets) == set(TARGET_GROUPS["xtreme"]) and not request.metric else "average"
     numbers = sig.compute(tasks, s.labels, n_rep, request.seed, request.alpha, s.paired, overall)
     warnings += _disagreement_warnings(numbers, s, request.alpha)
     comparison = Comparison(request, s.labels, s.targets, overall, {k: list(v) for k, v in s.seeds.items()},
@@ -202,7 +207,7 @@ def sign_lines(c: Comparison, s: sel_mod.Selection) -> None:
         return Signature.build(
             {"recipe": arm.recipe, "task": arm.task, "targets": targets, "model": model, "data": data,
              "seeds": c.seeds[treatment], "select": "en-dev"},
-            extra={"vs": _token(c.labels[0]), "lang": lang, "split": c.request.split,
+            extra={"vs": _token(c.labels[0]), "lang": lang, "split": c.request.split, "metric": c.request.metric,
                    "test": "components-t", "units": units, "B": c.n_replicates, "rseed": c.request.seed,
                    "alpha": c.request.alpha, "paired": c.paired},
         ).format()
@@ -217,7 +222,8 @@ def sign_lines(c: Comparison, s: sel_mod.Selection) -> None:
             m.signature = build(m.treatment, c.targets, "all", _digest(fps))
     c.signature = Signature.build(
         {"targets": c.targets, "model": model, "data": _digest(fps), "select": "en-dev"},
-        extra={"arms": ",".join(_token(a) for a in c.labels), "split": c.request.split, "test": "components-t",
+        extra={"arms": ",".join(_token(a) for a in c.labels), "split": c.request.split, "metric": c.request.metric,
+               "test": "components-t",
                "B": c.n_replicates, "rseed": c.request.seed, "alpha": c.request.alpha, "paired": c.paired},
     ).format()
 

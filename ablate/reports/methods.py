@@ -34,8 +34,12 @@ def methods_paragraph(c) -> str:
     return (
         f"We compare {', '.join(others)} with {base} on {c.request.split} data of {', '.join(c.targets)} "
         f"({sum(len(v) for v in c.provenance['languages'].values())} task-language cells), scoring each task with "
-        f"its XTREME metric on the ×100 scale (accuracy; F1 from summed true-positive/predicted/gold counts; "
-        f"(EM+F1)/2 for QA). A cell's score is the mean over fine-tuning seeds of the corpus metric "
+        + ("its XTREME metric on the ×100 scale (accuracy; F1 from summed true-positive/predicted/gold counts; "
+           "(EM+F1)/2 for QA)" if not c.request.metric else
+           "macro-F1 on the ×100 scale (the unweighted mean of per-class F1 — per label for classification, "
+           "per entity type or UPOS tag for tagging — over the classes present in gold or predictions; each class's "
+           "F1 is linearised and the terms averaged)")
+        + f". A cell's score is the mean over fine-tuning seeds of the corpus metric "
         f"re-derived from logged per-example sufficient statistics (checked against the logged metric). "
         f"Seeds per arm — {seeds}. Δ = arm − {base}; every row says which arm is ahead. "
         f"Test ({METHOD}): Var(Δ̂) is split into a seed part, estimated from the spread of the per-seed scores of "

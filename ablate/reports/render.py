@@ -87,7 +87,9 @@ def document(c) -> list[Block]:
         ("p", f"Targets: {', '.join(c.targets)} ({c.request.split} split). Seeds: "
               + "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in c.seeds.items())
               + f". B = {c.n_replicates:,}, report seed {c.request.seed}, α = {c.request.alpha}. "
-              "Scores are points (metric × 100); Δ = A − B with A the treatment and B the baseline."),
+              + (f"Every task is scored by {c.request.metric} (--metric), not its XTREME metric. "
+                 if c.request.metric else "")
+              + "Scores are points (metric × 100); Δ = A − B with A the treatment and B the baseline."),
         ("code", c.signature),
     ]
     if c.warnings:
@@ -230,7 +232,8 @@ def terminal(c, console) -> None:
     from rich.table import Table
 
     for treatment in c.labels[1:]:
-        table = Table(title=f"{treatment} vs {c.labels[0]}  (points; {ci_label(c.request.alpha)}; seed {c.request.seed})")
+        scored = f"{c.request.metric}; " if c.request.metric else ""
+        table = Table(title=f"{treatment} vs {c.labels[0]}  ({scored}points; {ci_label(c.request.alpha)}; seed {c.request.seed})")
         for h in TERMINAL_HEADERS:
             table.add_column(h, justify="left" if h == "level" else "right", overflow="fold")
         for m in c.lines(level="task", treatment=treatment):

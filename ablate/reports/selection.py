@@ -16,7 +16,8 @@ import numpy as np
 from ablate.errors import AblateError, did_you_mean
 from ablate.metric_names import logged_task, metric_key
 from ablate.records import Arm, Cell, RunRecord, Store
-from ablate.reports.significance import MIN_CALIBRATED_SEEDS, STAT_COLUMNS, TaskData, points
+from ablate.reports.metric_choice import check_metric, has_metric, with_metric
+from ablate.reports.significance import MIN_CALIBRATED_SEEDS, TaskData, points, stat_columns
 from ablate.tasks import TARGET_GROUPS, expand_targets, get_task
 
 MIN_SEEDS = 5  # below this the seed-level test cannot reach p < 0.05 (2/2^5 = 0.0625)
@@ -38,6 +39,10 @@ class Selection:
     model: str | None
     selection_policy: dict[str, str] = field(default_factory=dict)  # task -> policy tag
     warnings: list[str] = field(default_factory=list)
+    metric: str | None = None  # one metric for every task (--metric), None = each task's own
+
+    def metric_of(self, task: str) -> str:
+        return self.metric or get_task(task, "target").metric
 
     @property
     def labels(self) -> list[str]:
@@ -64,8 +69,11 @@ def parse_arms(baseline: str | None, treatment: str | None, arms: str | None) ->
 
 def select(store: Store, arms: list[Arm], targets: str | None = None, model: str | None = None,
            seeds: tuple[int, ...] | None = None, split: str = "test",
-           pinned: set[str] | None = None) -> Selection:
-    """Find each arm's runs and check that they can be compared (raises AblateError otherwise)."""
+           pinned: set[str] | None = None, metric: str | None = None) -> Selection:
+    """Find each arm's runs and check that they can be compared (raises AblateError otherwise).
+
+    `metric` scores every task by that metric (e.g. macro_f1) instead of each task's own."""
+    check_metric(metric)
     problems: list[str] = []
     warnings: list[str] = []
     runs: dict[str, list[RunRecord]] = {}
@@ -89,10 +97,17 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
             lacking = [label for label, ev in evaluated.items() if t not in ev]
             if lacking:
                 problems.append(f"Target '{t}' has no finished run in arm(s) {', '.join(lacking)}.")
+        problems += [f"Target '{t}' has no {metric} (it is logged for {', '.join(with_metric(metric))})."
+                     for t in wanted if metric and not has_metric(t, metric)]
     else:
         shared = set.intersection(*evaluated.values())
         order = list(TARGET_GROUPS["xtreme"])
         wanted = sorted(shared, key=lambda t: (order.index(t) if t in order else len(order), t))
+        if metric:
+            skipped = [t for t in wanted if not has_metric(t, metric)]
+            wanted = [t for t in wanted if t not in skipped]
+            if skipped:
+                warnings.append(f"--metric {metric}: left out target(s) {', '.join(skipped)}, which have no {metric}.")
         if not wanted:
             problems.append("The arms share no evaluated target task: "
                             + "; ".join(f"{k}: {', '.join(sorted(v)) or 'none'}" for k, v in evaluated.items()) + ".")
@@ -135,7 +150,8 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
     languages: dict[str, list[str]] = {}
     for t in wanted:
         spec = get_task(t, "target")
-        have = {(label, s): _languages(r, t, spec.metric, split) for label in runs for s, r in chosen[label][t].items()}
+        task_metric = metric or spec.metric
+        have = {(label, s): _languages(r, t, task_metric, split) for label in runs for s, r in chosen[label][t].items()}
         union = [lang for lang in spec.languages if any(lang in v for v in have.values())]
         union += sorted({lang for v in have.values() for lang in v} - set(union))
         for (label, s), v in have.items():
@@ -144,7 +160,9 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
                 problems.append(f"Arm '{label}' seed {s} has no {split} results for {t} language(s) "
                                 f"{', '.join(missing)} (other runs have them).")
         if not union:
-            problems.append(f"No {split} results for '{t}' in any arm (was the {split} split evaluated?).")
+            problems.append(f"No {split} {task_metric} results for '{t}' in any arm (was the {split} split evaluated"
+                            + (f"; runs made before ablate logged {metric} need their evaluation rerun" if metric else "")
+                            + ")?")
         languages[t] = union
     _raise(problems)
 
@@ -177,7 +195,9 @@ def select(store: Store, arms: list[Arm], targets: str | None = None, model: str
             warnings.append(f"Arm '{label}' has {len(arm_seeds[label])} seed(s) (< {MIN_SEEDS}): the seed-level "
                             "test is coarse and the default test's seed variance rests on few degrees of freedom (wide intervals)"
                             + (", so the task and overall levels get no p." if len(arm_seeds[label]) < MIN_CALIBRATED_SEEDS else "."))
-    return Selection(list(arms), runs, chosen, wanted, languages, arm_seeds, paired, split, model, policies, warnings)
+    return Selection(list(arms), runs, chosen, wanted, languages, arm_seeds, paired, split, model, policies, warnings,
+                     metric)
+
 
 
 def load_task(store: Store, sel: Selection, task: str) -> tuple[TaskData, dict]:
@@ -185,9 +205,7 @@ def load_task(store: Store, sel: Selection, task: str) -> tuple[TaskData, dict]:
 
     Returns the task data and provenance {lang: {'fingerprint', 'n', 'run_ids'}}.
     """
-    spec = get_task(task, "target")
-    metric = spec.metric
-    wanted_cols = STAT_COLUMNS[metric]
+    metric = sel.metric_of(task)
     g = points(metric)
     problems: list[str] = []
     stats: dict[str, list[np.ndarray]] = {}
@@ -202,6 +220,7 @@ def load_task(store: Store, sel: Selection, task: str) -> tuple[TaskData, dict]:
                             + "; ".join(f"{label} seed {s}: {fp or 'none'}" for (label, s), fp in fps.items()) + ").")
             continue
         arrays = []
+        wanted_cols = stat_columns(metric, base.stat_names)
         for label, c in zip(sel.labels, cells):
             missing = [col for col in wanted_cols if col not in c.stat_names]
             if missing:

@@ -29,8 +29,18 @@ from ablate.stats import components as vc
 from ablate.stats import maxt
 from ablate.errors import AblateError
 
-METRICS = {"accuracy": st.ACCURACY, "em_f1": st.SPAN_QA, "f1": st.F1_COUNTS}
+METRICS = {"accuracy": st.ACCURACY, "em_f1": st.SPAN_QA, "f1": st.F1_COUNTS, "macro_f1": st.MACRO_F1}
 STAT_COLUMNS = {"accuracy": ("correct", "n"), "em_f1": ("em", "f1", "n"), "f1": ("tp", "n_pred", "n_gold")}
+MACRO_KINDS = ("tp", "pred", "gold")  # macro-F1 columns: `<kind>:<class>`, grouped per class
+
+
+def stat_columns(metric: str, stat_names) -> tuple[str, ...]:
+    """The statistics `metric` reads, in order. Macro-F1 reads every `tp:c, pred:c, gold:c`
+    triple present (its classes depend on the task: labels, entity types, UPOS tags)."""
+    if metric != "macro_f1":
+        return STAT_COLUMNS[metric]
+    classes = [n[len("tp:"):] for n in stat_names if n.startswith("tp:")]
+    return tuple(f"{kind}:{c}" for c in classes for kind in MACRO_KINDS)
 SCALE = 100.0  # report in points, as the paper and XTREME do
 MIN_CALIBRATED_SEEDS = 4  # below this the averaged level's p is refused (docs/statistics.md)
 METHOD = vc.METHOD
@@ -48,7 +58,7 @@ class TaskData:
     ``parallel_ids[lang]`` ``(n_lang,)`` when the test set is parallel (shared ids across languages)."""
 
     task: str
-    metric: str  # accuracy | em_f1 | f1
+    metric: str  # accuracy | em_f1 | f1 | macro_f1
     stats: dict[str, list[np.ndarray]]
     parallel_ids: dict[str, np.ndarray] | None = None
 
@@ -144,8 +154,19 @@ RATIO_PARTS = {
 
 
 def per_example_scores(stats: np.ndarray, metric: str) -> np.ndarray:
-    """Linearised per-example scores in points: ``(S, n, k) -> (S, n)``, each seed's row mean = its score."""
-    a, b = RATIO_PARTS[metric](np.asarray(stats, dtype=np.float64))
+    """Linearised per-example scores in points: ``(S, n, k) -> (S, n)``, each seed's row mean = its score.
+
+    Macro-F1 is a mean of per-class ratios: each class's F1 is linearised and the per-example
+    terms are averaged over the classes present in that seed's gold or predictions."""
+    u = np.asarray(stats, dtype=np.float64)
+    if metric == "macro_f1":
+        per_class = u.reshape(*u.shape[:-1], -1, 3)  # (S, n, C, 3)
+        a = np.moveaxis(2.0 * per_class[..., 0], -1, -2)  # (S, C, n)
+        b = np.moveaxis(per_class[..., 1] + per_class[..., 2], -1, -2)
+        present = b.sum(axis=-1, keepdims=True) > 0  # (S, C, 1)
+        terms = np.where(present, vc.linearise(a, b), 0.0).sum(axis=-2)
+        return SCALE * terms / np.maximum(present.sum(axis=-2), 1)
+    a, b = RATIO_PARTS[metric](u)
     return SCALE * vc.linearise(a, b)
 
 

@@ -4,7 +4,7 @@ Per-example sufficient statistics ``(S seeds, n examples, k stats)`` per arm and
 dataclasses and arrays come out. Every random function takes an explicit Generator.
 """
 
-from ablate.stats.metrics import ACCURACY, F1_COUNTS, SPAN_QA, Metric, per_seed_scores
+from ablate.stats.metrics import ACCURACY, F1_COUNTS, MACRO_F1, SPAN_QA, Metric, per_seed_scores
 from ablate.stats.multiplicity import (
     WinCount,
     benjamini_hochberg,
@@ -25,7 +25,7 @@ from ablate.stats.seeds import (
 from ablate.stats.replicates import ReplicateSummary, summarize
 
 __all__ = [
-    "ACCURACY", "F1_COUNTS", "SPAN_QA", "Metric", "PermutationResult", "ProbabilityOfImprovement",
+    "ACCURACY", "F1_COUNTS", "MACRO_F1", "SPAN_QA", "Metric", "PermutationResult", "ProbabilityOfImprovement",
     "ReplicateSummary", "SeedSummary", "WelchResult", "WinCount", "benjamini_hochberg",
     "count_wins", "holm", "per_seed_scores", "permutation_test", "probability_of_improvement",
     "resolve_replicates", "seed_summary", "summarize", "welch_t",

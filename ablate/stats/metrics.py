@@ -42,9 +42,23 @@ def f1_counts(totals: np.ndarray) -> np.ndarray:
     return _ratio(2.0 * totals[..., 0], totals[..., 1] + totals[..., 2], 0.0)
 
 
+def macro_f1(totals: np.ndarray) -> np.ndarray:
+    """Macro-F1 from stats ``(tp_c, pred_c, gold_c)`` per class c: ``(..., 3C) -> (...)``.
+
+    The unweighted mean of F1_c = 2·tp_c / (pred_c + gold_c) over the classes present in gold or
+    predictions (scikit-learn's ``f1_score(average='macro')``); NaN when no class is present.
+    """
+    per_class = np.asarray(totals, dtype=float).reshape(*np.shape(totals)[:-1], -1, 3)
+    den = per_class[..., 1] + per_class[..., 2]
+    present = den > 0
+    f1 = _ratio(2.0 * per_class[..., 0], den, 0.0)
+    return _ratio(f1.sum(axis=-1), present.sum(axis=-1), np.nan)
+
+
 ACCURACY: Metric = accuracy
 SPAN_QA: Metric = span_qa
 F1_COUNTS: Metric = f1_counts
+MACRO_F1: Metric = macro_f1
 
 
 def per_seed_scores(stats: np.ndarray, metric: Metric) -> np.ndarray:

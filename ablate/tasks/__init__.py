@@ -6,7 +6,7 @@ from ablate.errors import AblateError, did_you_mean, unknown
 from ablate.tasks.definitions import TASKS
 
 # One registration module per format family; each calls `definitions.register`.
-_FAMILIES = ("span_qa_tasks", "multiple_choice_tasks", "tagging_tasks", "retrieval_tasks", "xtreme_r_tasks")
+_FAMILIES = ("span_qa_tasks", "multiple_choice_tasks", "tagging_tasks", "retrieval_tasks", "xtreme_r_tasks", "multilingual_tasks")
 for _family in _FAMILIES:
     __import__(f"ablate.tasks.{_family}")
 from ablate.tasks.spec import Source, TaskSpec

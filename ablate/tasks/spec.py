@@ -59,6 +59,9 @@ class Source:
     # Languages served by another dataset (XTREME-R's additions that google/xtreme lacks):
     # lang -> the Source `for_lang(lang)` returns instead of this one.
     by_lang: Mapping[str, "Source"] = field(default_factory=dict)
+    # The language of a source that holds one language of multilingual training data (XNLI's
+    # translations): its ids, card size check and the English/non-English mix use it.
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))

@@ -20,7 +20,13 @@ seqeval 0.0.12 and ≥ 1.0 chunk prefix-less UPOS tags differently, so UD-POS is
 (`SEQEVAL_VERSIONS`): `f1`/`precision`/`recall` under 0.0.12, the version behind XTREME's
 published numbers, and `f1_seqeval1`/... under seqeval ≥ 1.0, from statistics
 `tp, n_pred, n_gold, tp_seqeval1, n_pred_seqeval1, n_gold_seqeval1`. BIO tasks (PAN-X) chunk
-identically under both and are scored once (seqeval 1.x). A task whose `metric` is "accuracy" (CCG) is scored on tokens: every tag is
+identically under both and are scored once (seqeval 1.x).
+
+Macro-F1 (`macro_f1`, PAN-X and UD-POS, research question 3): F1 per chunk type of the *primary*
+seqeval version's chunks — PAN-X: PER, ORG, LOC; UD-POS under 0.0.12: each UPOS tag, so a run of
+equal tags is one chunk, exactly as the headline `f1` counts it — and their unweighted mean over
+the types present in gold or predictions (ablate.metrics.seqeval_f1.type_stats), from the
+statistics `tp:<type>, pred:<type>, gold:<type>` after the micro ones. A task whose `metric` is "accuracy" (CCG) is scored on tokens: every tag is
 passed to seqeval as a single-token chunk `S-<tag>`, so n_pred = n_gold = tokens and F1 =
 precision = recall = token accuracy, the usual supertagging score.
 """
@@ -33,12 +39,14 @@ import numpy as np
 
 from ablate.errors import AblateError
 from ablate.metrics import seqeval_f1
+from ablate.metrics.classification import MacroF1
 from ablate.tasks.spec import TaskSpec
 
 HEAD = "token_classification"
 SELECTION_METRIC = "f1"  # English-dev metric for checkpoint selection (token accuracy for CCG)
 METRICS = ("f1", "precision", "recall",  # the first is XTREME's metric for UD-POS and PAN-X
-           "f1_seqeval1", "precision_seqeval1", "recall_seqeval1")  # UD-POS only (module docstring)
+           "f1_seqeval1", "precision_seqeval1", "recall_seqeval1",  # UD-POS only (module docstring)
+           "macro_f1")  # tasks scored by chunk F1 (not CCG's token accuracy)
 # task -> (seqeval version of the primary statistics, version of the `_seqeval1` ones)
 SEQEVAL_VERSIONS = {"udpos": ("0.0.12", "1")}
 SECOND_SUFFIX = "_seqeval1"
@@ -156,9 +164,22 @@ def prediction_columns(ds, predictions: list[list[str]], spec: TaskSpec) -> dict
 
 
 def stat_names(spec: TaskSpec) -> tuple[str, ...]:
+    names = seqeval_f1.stat_names
     if spec.name in SEQEVAL_VERSIONS:
-        return seqeval_f1.stat_names + tuple(n + SECOND_SUFFIX for n in seqeval_f1.stat_names)
-    return seqeval_f1.stat_names
+        names += tuple(n + SECOND_SUFFIX for n in seqeval_f1.stat_names)
+    macro = _macro(spec)
+    return names + (macro.stat_names if macro else ())
+
+
+def _macro(spec: TaskSpec) -> MacroF1 | None:
+    """Macro-F1 over the chunk types of the primary seqeval version; None for token accuracy."""
+    if spec.metric == "accuracy":
+        return None
+    return MacroF1(seqeval_f1.chunk_types(spec.label_names, _versions(spec)[0]))
+
+
+def _versions(spec: TaskSpec) -> tuple[str, ...]:
+    return SEQEVAL_VERSIONS.get(spec.name, ("1",))
 
 
 def scored_tags(tags: list[list[str]], spec: TaskSpec) -> list[list[str]]:
@@ -169,17 +190,28 @@ def scored_tags(tags: list[list[str]], spec: TaskSpec) -> list[list[str]]:
 
 
 def example_stats(ds, predictions: list[list[str]], spec: TaskSpec, lang: str) -> np.ndarray:
-    """(n_sentences, 3 or 6) `(tp, n_pred, n_gold)` per seqeval version, in `stat_names(spec)` order."""
+    """(n_sentences, k) in `stat_names(spec)` order: `(tp, n_pred, n_gold)` per seqeval version,
+    then the per-type counts of the primary version (macro-F1)."""
     gold, pred = scored_tags(gold_tags(ds, spec), spec), scored_tags(predictions, spec)
-    versions = SEQEVAL_VERSIONS.get(spec.name, ("1",))
-    return np.concatenate([seqeval_f1.stats(gold, pred, version=v) for v in versions], axis=1)
+    versions = _versions(spec)
+    parts = [seqeval_f1.stats(gold, pred, version=v) for v in versions]
+    macro = _macro(spec)
+    if macro:
+        parts.append(seqeval_f1.type_stats(gold, pred, macro.labels, version=versions[0]))
+    return np.concatenate(parts, axis=1)
 
 
 def aggregate(totals: np.ndarray, spec: TaskSpec, lang: str | None = None) -> dict:
-    """Summed statistics (..., 3 or 6) -> {'f1', 'precision', 'recall'} (and their `_seqeval1`
-    twins for UD-POS) on the 0-100 scale, shape (...)."""
+    """Summed statistics (..., k) -> {'f1', 'precision', 'recall'} (and their `_seqeval1` twins
+    for UD-POS) and 'macro_f1', on the 0-100 scale, shape (...). Per-type F1 re-derive from the
+    `tp:<type>, pred:<type>, gold:<type>` columns (`MacroF1(types).aggregate`)."""
     totals = np.asarray(totals)
     out = seqeval_f1.aggregate(totals[..., :3])
+    k = 3
     if spec.name in SEQEVAL_VERSIONS:
-        out.update({k + SECOND_SUFFIX: v for k, v in seqeval_f1.aggregate(totals[..., 3:]).items()})
+        out.update({name + SECOND_SUFFIX: v for name, v in seqeval_f1.aggregate(totals[..., 3:6]).items()})
+        k = 6
+    macro = _macro(spec)
+    if macro:
+        out["macro_f1"] = macro.aggregate(totals[..., k:])["macro_f1"]
     return out

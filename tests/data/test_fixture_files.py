@@ -54,6 +54,8 @@ def test_every_expected_config_exists():
     expected |= {(XTREME, f"tatoeba.{languages.TATOEBA_CODES[lang]}") for lang in languages.TATOEBA}
     expected |= {("openlanguagedata/flores_plus", languages.FLORES_PLUS_CODES[lang])
                  for lang in ("en", *languages.NON_ENGLISH)}
+    expected |= {("facebook/xnli", lang) for lang in languages.XNLI}  # published multilingual training sets
+    expected |= {("google-research-datasets/paws-x", lang) for lang in languages.PAWSX}
     expected |= {("aps/super_glue", "copa"), ("allenai/social_i_qa", "default"), ("google/xquad", "xquad.ro")}
     expected |= {("cambridgeltl/xcopa", lang) for lang in languages.XCOPA}
     expected |= {("unimelb-nlp/wikiann", lang) for lang in languages.PANX_R[len(languages.PANX):]}

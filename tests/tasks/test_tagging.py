@@ -98,16 +98,17 @@ def test_statistics_rederive_seqeval_on_the_tag_strings(task, smoke_cfg):
 
 def test_udpos_logs_both_seqeval_conventions_and_panx_one():
     udpos, panx = get_task("udpos"), get_task("panx")
-    assert fmt.stat_names(udpos) == ("tp", "n_pred", "n_gold", "tp_seqeval1", "n_pred_seqeval1", "n_gold_seqeval1")
-    assert fmt.stat_names(panx) == ("tp", "n_pred", "n_gold")
+    assert fmt.stat_names(udpos)[:6] == ("tp", "n_pred", "n_gold", "tp_seqeval1", "n_pred_seqeval1", "n_gold_seqeval1")
+    assert fmt.stat_names(panx)[:3] == ("tp", "n_pred", "n_gold")
+    assert "tp_seqeval1" not in fmt.stat_names(panx)
     from datasets import Dataset
 
     ds = Dataset.from_dict({"tokens": [["a", "b", "c"]], "tags": [["CCONJ", "SCONJ", "NOUN"]]})
     stats = fmt.example_stats(ds, [["SCONJ", "SCONJ", "NOUN"]], udpos, "en")
-    assert stats.tolist() == [[2, 3, 3, 2, 3, 2]]  # seqeval 0.0.12 counts, then seqeval 1.x counts
+    assert stats[:, :6].tolist() == [[2, 3, 3, 2, 3, 2]]  # seqeval 0.0.12 counts, then seqeval 1.x counts
     scores = fmt.aggregate(stats.sum(0), udpos, "en")
     assert scores["f1"] == pytest.approx(200 / 3) and scores["f1_seqeval1"] == pytest.approx(80.0)
-    assert "f1_seqeval1" not in fmt.aggregate(np.array([1, 1, 1]), panx, "en")
+    assert "f1_seqeval1" not in fmt.aggregate(np.ones(len(fmt.stat_names(panx))), panx, "en")
 
 
 def test_udpos_is_scored_on_raw_upos_strings_like_xtreme():
@@ -135,7 +136,7 @@ def test_truncated_words_are_predicted_O_and_count_as_misses(tokenizer, smoke_cf
             assert pred[w] == (want[w] if w in present else fmt.ABSTAIN)
         cut += len(words) - len(present)
     assert cut > 0
-    tp, n_pred, n_gold = fmt.example_stats(ds, predictions, spec, "en").sum(0)
+    tp, n_pred, n_gold = fmt.example_stats(ds, predictions, spec, "en").sum(0)[:3]
     assert tp < n_gold and n_pred < n_gold  # cut entities are missed, never invented
 
 
