@@ -76,6 +76,10 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
     if tagged is not None:  # the seqeval version behind UD-POS's primary F1
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
+    if any(p.kind in ("intermediate", "finetune") for p in plan.phases):  # the arithmetic training used
+        from ablate.compute import signature_precision
+
+        extra["prec"] = signature_precision(cfg.compute, cfg.device)
     extra["cfg"] = config_hash(cfg)
     return extra
 

@@ -12,6 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
+from ablate import batching, compute, tokenized
 from ablate.config import RunConfig
 from ablate.train_settings import TrainSettings
 from ablate.data.load import fingerprint, load_task_split, load_translated_train
@@ -81,15 +82,17 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         _record(trained_as.name, "train", train_sources, train),
         _record(trained_as.name, "dev", spec.dev, dev),
     ]
-    train_enc = fmt.train_features(train, tokenizer, settings.max_seq_length)
-
-    model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed, **fmt.head_kwargs(spec))
+    train_enc, reused = tokenized.train_features(fmt, train, datasets[0]["digest"], tokenizer,
+                                                 settings.max_seq_length, Path(cfg.output_dir) / "tokenized")
+    use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
+    hardware = compute.resolve(cfg.compute, compute.detect(use_cpu))
+    model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed, **fmt.head_kwargs(spec),
+                           **compute.model_kwargs(hardware))
     per_epoch = math.ceil(len(train_enc) / (settings.batch_size * settings.grad_accum))
     if len(train_enc) == 0:
         raise AblateError(f"Task '{spec.name}': no training examples left after preprocessing.")
     total = settings.max_steps or math.ceil(settings.epochs * per_epoch)
     eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
-    use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     checkpoints = ctx.out / "checkpoints"
     args = TrainingArguments(
         output_dir=str(checkpoints),
@@ -109,7 +112,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         load_best_model_at_end=True, metric_for_best_model=fmt.SELECTION_METRIC, greater_is_better=True,
         logging_strategy="steps", logging_steps=max(1, min(50, eval_every)),
         seed=ctx.seed, data_seed=ctx.seed, report_to="none", disable_tqdm=True,
-        use_cpu=use_cpu, optim="adamw_torch", dataloader_num_workers=0,
+        use_cpu=use_cpu, optim="adamw_torch", **compute.training_arguments(hardware),
     )
     with ctx.progress.bar(f"  train {spec.name} (seed {ctx.seed})", total=total) as bar:
         trainer = _selection_trainer(Trainer)(
@@ -119,6 +122,9 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
                        _relay(ctx, bar)],
         )
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
+        lengths = batching.feature_lengths(train_enc)
+        if settings.group_by_length:
+            trainer.train_order = (lengths, settings.batch_size, ctx.seed)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
         output = trainer.train()
@@ -132,7 +138,11 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         "best_step": _step_of(state.best_model_checkpoint), "train_examples": len(train),
         "dev_examples": len(dev), "parameters": sum(p.numel() for p in model.parameters()),
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
-        "model_path": model_path,
+        "model_path": model_path, "compute": compute.used(args, model),
+        "train_features": "reused" if reused else "built", "batching": "length-grouped" if settings.group_by_length else "random",
+        # tokens fed to the model (padding excluded), for throughput figures (`ablate plan` hours)
+        "train_tokens": int(lengths.mean() * min(state.global_step * settings.batch_size * settings.grad_accum,
+                                                  math.ceil(settings.epochs * len(train_enc)))),
     }
     tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}",
             "selection.set": " + ".join(s.describe() for s in spec.dev)}
@@ -155,6 +165,12 @@ def _selection_trainer(Trainer):
 
     class SelectionTrainer(Trainer):
         selection = None  # (format module, task spec, max length, batch size)
+        train_order = None  # (feature lengths, batch size, seed): length-grouped batches, or None = random
+
+        def _get_train_sampler(self, train_dataset=None):
+            if self.train_order is None:
+                return super()._get_train_sampler(train_dataset)
+            return batching.sampler(*self.train_order)
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
             fmt, spec, max_length, batch_size = self.selection
