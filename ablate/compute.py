@@ -101,7 +101,7 @@ def resolve(compute: Mapping[str, Any], device: Device) -> Resolved:
     tf32 = compute["tf32"]
     if tf32 is True and not device.tf32:
         raise AblateError("compute.tf32=true needs an Ampere or newer CUDA GPU; use auto or false.")
-    tf32 = device.tf32 if tf32 == "auto" else (tf32 if device.tf32 else None)
+    tf32 = None if not device.tf32 else tf32 is True or tf32 == "auto"
     pin = compute["pin_memory"]
     return Resolved(precision=precision, tf32=tf32, attention=compute["attention"], compile=compute["compile"],
                     dataloader_workers=compute["dataloader_workers"],

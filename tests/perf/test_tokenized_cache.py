@@ -1,0 +1,44 @@
+"""Tokenized training features are cached by content and reused by the next seed and recipe."""
+
+from __future__ import annotations
+
+import json
+
+from ablate import tokenized
+
+
+def _infos(output_dir, kind):
+    out = {}
+    for entry in (output_dir / "phases" / kind).iterdir():
+        meta = json.loads((entry / "entry.json").read_text())
+        out[meta["seed"]] = json.loads((entry / "result.json").read_text())["info"]
+    return out
+
+
+def test_second_seed_reuses_the_first_seeds_features(tmp_path, cli):
+    res = cli("run", "baseline", "--targets", "xnli", "--preset", "smoke", "--seeds", "1,2", "-o", str(tmp_path),
+              "-q", "--set", "compute.precision=bf16", "--set", "compute.attention=eager")
+    assert res.code == 0, res.err
+    infos = _infos(tmp_path, "finetune")
+    assert infos[1]["train_features"] == "built" and infos[2]["train_features"] == "reused"
+    assert len(list((tmp_path / "tokenized").iterdir())) == 1
+    # the compute settings reached the Trainer and the model of the real phase
+    assert infos[1]["compute"]["precision"] == "bf16" and infos[1]["compute"]["attention"] == "eager"
+    assert infos[1]["batching"] == "length-grouped"
+
+
+def test_key_follows_data_tokenizer_length_and_format_not_paths(tmp_path):
+    from ablate.models import build_tiny, load_tokenizer
+    from ablate.tasks import classification, tagging
+
+    path = build_tiny("tiny-xlmr")
+    tok = load_tokenizer(str(path))
+    tok.save_pretrained(tmp_path / "copy")  # an encoder directory holds the same tokenizer
+    copy = load_tokenizer(str(tmp_path / "copy"))
+    key = tokenized.cache_key(classification, "d1", tok, 64)
+    assert tokenized.cache_key(classification, "d1", copy, 64) == key
+    assert tokenized.cache_key(classification, "d2", tok, 64) != key
+    assert tokenized.cache_key(classification, "d1", tok, 128) != key
+    assert tokenized.cache_key(tagging, "d1", tok, 64) != key
+    copy.add_tokens(["brandnewtoken"])
+    assert tokenized.cache_key(classification, "d1", copy, 64) != key
