@@ -11,6 +11,7 @@ attention kernel change the arithmetic, so they are part of every training phase
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ COMPUTE_DEFAULTS: dict[str, Any] = {
     "compile": False,  # torch.compile: faster GPU steps after a minutes-long warm-up; off for short runs
     "dataloader_workers": 0,  # collation is cheap next to a forward pass; >0 forks worker processes
     "pin_memory": "auto",  # page-locked host batches for faster host->GPU copies; auto = on with a GPU
-    "tokens_per_second": None,  # training throughput for `ablate plan` hours; None = measured (store) or not shown
+    "flops_per_second": None,  # sustained FLOP/s for `ablate plan` hours; None = measured (store) or not shown
 }
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 ATTENTION = ("sdpa", "eager")
@@ -48,9 +49,21 @@ def check(compute: Mapping[str, Any]) -> None:
     workers = compute["dataloader_workers"]
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise AblateError(f"compute.dataloader_workers expects an integer >= 0, got {workers!r}.")
-    tps = compute["tokens_per_second"]
-    if tps is not None and (isinstance(tps, bool) or not isinstance(tps, (int, float)) or tps <= 0):
-        raise AblateError(f"compute.tokens_per_second expects a positive number (or null), got {tps!r}.")
+    if compute["flops_per_second"] is not None and flops_per_second(compute) is None:
+        rate = compute["flops_per_second"]
+        raise AblateError(f"compute.flops_per_second expects a positive number such as 1.2e14 (or null), got {rate!r}.")
+
+
+def flops_per_second(compute: Mapping[str, Any]) -> float | None:
+    """The given throughput as a number (YAML reads `1e14` as a string), None if absent or invalid."""
+    rate = compute["flops_per_second"]
+    if rate is None or isinstance(rate, bool):
+        return None
+    try:
+        value = float(rate)
+    except ValueError:
+        return None
+    return value if value > 0 and math.isfinite(value) else None
 
 
 def numerics(compute: Mapping[str, Any]) -> dict[str, Any]:

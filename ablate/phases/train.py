@@ -122,9 +122,8 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
                        _relay(ctx, bar)],
         )
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
-        lengths = batching.feature_lengths(train_enc)
         if settings.group_by_length:
-            trainer.train_order = (lengths, settings.batch_size, ctx.seed)
+            trainer.train_order = (batching.feature_lengths(train_enc), settings.batch_size, ctx.seed)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
         output = trainer.train()
@@ -140,9 +139,9 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
         "model_path": model_path, "compute": compute.used(args, model),
         "train_features": "reused" if reused else "built", "batching": "length-grouped" if settings.group_by_length else "random",
-        # tokens fed to the model (padding excluded), for throughput figures (`ablate plan` hours)
-        "train_tokens": int(lengths.mean() * min(state.global_step * settings.batch_size * settings.grad_accum,
-                                                  math.ceil(settings.epochs * len(train_enc)))),
+        # training examples the model saw, for measured throughput (`ablate plan` hours)
+        "examples_seen": min(state.global_step * settings.batch_size * settings.grad_accum,
+                             math.ceil(settings.epochs * len(train_enc))),
     }
     tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}",
             "selection.set": " + ".join(s.describe() for s in spec.dev)}

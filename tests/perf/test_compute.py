@@ -89,7 +89,7 @@ def test_numerics_are_in_training_keys_and_precision_in_the_signature():
     assert keys["intermediate:mnli"] != bf16_keys["intermediate:mnli"]
     assert keys["finetune:xnli"] != bf16_keys["finetune:xnli"]
     # speed-only settings keep the keys: the same model comes out
-    fast_plan, fast_cfg = plan_of(dataloader_workers=2, tokens_per_second=1e4, compile=True)
+    fast_plan, fast_cfg = plan_of(dataloader_workers=2, flops_per_second=1e14, compile=True)
     assert plan_keys(fast_plan, 1, fast_cfg) == keys
     assert "prec:fp32" in signature(plan, cfg, 1).format()  # smoke on this CPU: auto -> fp32
     assert "prec:bf16" in signature(bf16_plan, bf16_cfg, 1).format()

@@ -25,6 +25,11 @@ def test_second_seed_reuses_the_first_seeds_features(tmp_path, cli):
     # the compute settings reached the Trainer and the model of the real phase
     assert infos[1]["compute"]["precision"] == "bf16" and infos[1]["compute"]["attention"] == "eager"
     assert infos[1]["batching"] == "length-grouped"
+    # a third seed's plan shows hours measured from the two built fine-tunes (examples/s)
+    res = cli("plan", "baseline", "--targets", "xnli", "--preset", "smoke", "--seeds", "3", "-o", str(tmp_path),
+              "--set", "compute.precision=bf16", "--set", "compute.attention=eager")
+    assert res.code == 0, res.err
+    assert "(measured)" in next(line for line in res.out.splitlines() if "finetune:xnli" in line)
 
 
 def test_key_follows_data_tokenizer_length_and_format_not_paths(tmp_path):
