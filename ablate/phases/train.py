@@ -137,7 +137,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         "best_step": _step_of(state.best_model_checkpoint), "train_examples": len(train),
         "dev_examples": len(dev), "parameters": sum(p.numel() for p in model.parameters()),
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
-        "model_path": model_path, "compute": compute.used(args, model),
+        "model_path": model_path, "compute": compute.used(args, model), "selection_s": round(trainer.selection_s, 3),
         "train_features": "reused" if reused else "built", "batching": "length-grouped" if settings.group_by_length else "random",
         # training examples the model saw, for measured throughput (`ablate plan` hours)
         "examples_seen": min(state.global_step * settings.batch_size * settings.grad_accum,
@@ -165,6 +165,7 @@ def _selection_trainer(Trainer):
     class SelectionTrainer(Trainer):
         selection = None  # (format module, task spec, max length, batch size)
         train_order = None  # (feature lengths, batch size, seed): length-grouped batches, or None = random
+        selection_s = 0.0  # seconds spent in selection evaluations (training overhead is counted without them)
 
         def _get_train_sampler(self, train_dataset=None):
             if self.train_order is None:
@@ -173,8 +174,10 @@ def _selection_trainer(Trainer):
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
             fmt, spec, max_length, batch_size = self.selection
+            started = time.perf_counter()
             _, stats = score(self.model, self.processing_class, fmt, spec, self.eval_dataset, "en",
                              max_length, batch_size, self.args.device)
+            self.selection_s += time.perf_counter() - started
             values = fmt.aggregate(stats.sum(0), spec, "en")
             metrics = {f"{metric_key_prefix}_{k}": float(v) for k, v in values.items() if k in fmt.METRICS}
             self.log(metrics)
