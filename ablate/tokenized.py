@@ -13,6 +13,7 @@ memory-mapped, so training holds O(batch) of them in memory, not the whole set.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -29,8 +30,9 @@ def tokenizer_digest(tokenizer) -> str:
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is None:  # a slow tokenizer: its vocabulary is what it encodes with
         h.update(digest(sorted(tokenizer.get_vocab().items())).encode())
-    else:
-        h.update(backend.to_str().encode())
+    else:  # without the truncation/padding state, which every call with truncation=... rewrites
+        state = json.loads(backend.to_str())
+        h.update(digest({k: v for k, v in state.items() if k not in ("truncation", "padding")}).encode())
     h.update(digest([tokenizer.all_special_tokens, tokenizer.model_max_length]).encode())
     return h.hexdigest()[:16]
 

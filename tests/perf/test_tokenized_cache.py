@@ -41,6 +41,8 @@ def test_key_follows_data_tokenizer_length_and_format_not_paths(tmp_path):
     tok.save_pretrained(tmp_path / "copy")  # an encoder directory holds the same tokenizer
     copy = load_tokenizer(str(tmp_path / "copy"))
     key = tokenized.cache_key(classification, "d1", tok, 64)
+    tok(["a b c"], truncation=True, max_length=8)  # a call sets the backend's truncation state
+    assert tokenized.cache_key(classification, "d1", tok, 64) == key
     assert tokenized.cache_key(classification, "d1", copy, 64) == key
     assert tokenized.cache_key(classification, "d2", tok, 64) != key
     assert tokenized.cache_key(classification, "d1", tok, 128) != key
