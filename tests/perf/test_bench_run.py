@@ -36,7 +36,7 @@ def test_run_tiny_writes_every_figure_with_the_machine(tmp_path):
     assert b["scale"]["result"]["runs"][-1]["cache_hit"] is True
     assert b["train_overhead"]["result"]["bare_s"] > 0 and b["train_overhead"]["result"]["ablate_s"] > 0
     assert set(b["mt_realistic"]["result"]["decoding"]) == {"greedy", "beam4"}
-    assert len(data["summary"]) == 5
+    assert len(data["summary"]) == 6  # one line each, MT one per decoding mode
 
 
 @pytest.mark.slow
