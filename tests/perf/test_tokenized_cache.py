@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ablate import tokenized
 
 
@@ -49,3 +51,24 @@ def test_key_follows_data_tokenizer_length_and_format_not_paths(tmp_path):
     assert tokenized.cache_key(tagging, "d1", tok, 64) != key
     copy.add_tokens(["brandnewtoken"])
     assert tokenized.cache_key(classification, "d1", copy, 64) != key
+
+
+@pytest.mark.parametrize("task", ["mnli", "squad", "udpos"])
+def test_features_built_in_chunks_equal_features_built_at_once(tmp_path, monkeypatch, task):
+    from ablate.config import resolve
+    from ablate.data.load import load_task_split
+    from ablate.models import build_tiny, load_tokenizer
+    from ablate.tasks import get_task
+    from ablate.tasks.formats import format_of
+
+    spec = get_task(task)
+    fmt = format_of(spec)
+    rows = load_task_split(spec, "train", resolve("smoke"))
+    tok = load_tokenizer(str(build_tiny("tiny-xlmr")))
+    whole = fmt.train_features(rows, tok, 64).to_dict()
+    chunk = next(c for c in (7, 5, 11) if len(rows) % c)  # several chunks and a short last one
+    assert len(rows) > 2 * chunk
+    monkeypatch.setattr(tokenized, "CHUNK", chunk)
+    chunked, reused = tokenized.train_features(fmt, rows, "d", tok, 64, tmp_path)
+    assert not reused and chunked.to_dict() == whole
+    assert [p.name for p in tmp_path.iterdir()] == [tokenized.cache_key(fmt, "d", tok, 64)]  # no parts left
