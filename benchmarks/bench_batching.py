@@ -151,7 +151,7 @@ def report(result: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="16 batches per strategy and shape, a smaller model")
-    ap.add_argument("--tiny", action="store_true", help="smallest sizes (CI): 3 batches, a 1-layer model")
+    ap.add_argument("--tiny", action="store_true", help="smallest sizes, seconds: 3 batches, a 1-layer model")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     if args.tiny:

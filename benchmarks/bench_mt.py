@@ -200,7 +200,7 @@ def report(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller model, 200 steps, 96 sentences")
-    ap.add_argument("--tiny", action="store_true", help="smallest sizes (CI): 20 steps, 16 sentences")
+    ap.add_argument("--tiny", action="store_true", help="smallest sizes, seconds: 20 steps, 16 sentences")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds per system (best counts)")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()

@@ -81,7 +81,7 @@ def report(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one seed")
-    ap.add_argument("--tiny", action="store_true", help="smallest grid (CI): 2 tasks, 3 targets, 2 seeds")
+    ap.add_argument("--tiny", action="store_true", help="smallest grid, seconds: 2 tasks, 3 targets, 2 seeds")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     if args.tiny:

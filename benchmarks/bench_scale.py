@@ -166,7 +166,7 @@ def report(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10k/40k rows, 3 evaluation languages x 1,000")
-    ap.add_argument("--tiny", action="store_true", help="smallest sizes (CI): 300/1,200 rows, 1 language x 100")
+    ap.add_argument("--tiny", action="store_true", help="smallest sizes, seconds: 300/1,200 rows, 1 language x 100")
     ap.add_argument("--json", type=Path, help="write the result here")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -62,7 +62,7 @@ def ablate_side(steps: int) -> tuple[float, float]:
 
 def bare_side(steps: int) -> float:
     """Wall seconds of the same work as a plain script: load, tokenize, Trainer.train(), save."""
-    from transformers import Trainer, TrainingArguments
+    from transformers import PrinterCallback, Trainer, TrainingArguments
 
     from ablate.data.load import load_task_split
     from ablate.models import load_tokenizer, load_with_head, resolve_model
@@ -88,8 +88,10 @@ def bare_side(steps: int) -> float:
             save_strategy="no", logging_steps=max(1, min(50, steps)), seed=1, data_seed=1, report_to="none",
             disable_tqdm=True, use_cpu=True, optim="adamw_torch", dataloader_num_workers=0,
         )
-        Trainer(model=model, args=args, train_dataset=features, data_collator=fmt.collator(tokenizer),
-                processing_class=tokenizer).train()
+        trainer = Trainer(model=model, args=args, train_dataset=features, data_collator=fmt.collator(tokenizer),
+                          processing_class=tokenizer)
+        trainer.remove_callback(PrinterCallback)  # as the phase runner does: no log dicts on stdout
+        trainer.train()
         model.save_pretrained(f"{tmp}/model")
         return time.perf_counter() - start
 
@@ -124,7 +126,7 @@ def report(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="24 steps, best of 2")
-    ap.add_argument("--tiny", action="store_true", help="smallest sizes (CI): 3 steps, once")
+    ap.add_argument("--tiny", action="store_true", help="smallest sizes, seconds: 3 steps, once")
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     result = run(3, 1) if args.tiny else run(24, 2) if args.quick else run(60, 3)

@@ -2,8 +2,8 @@
 then a summary of the headline ratios, and writes everything to one JSON file.
 
     python benchmarks/run.py                   # full sizes (tens of minutes on 2 cores)
-    python benchmarks/run.py --quick           # a few minutes
-    python benchmarks/run.py --tiny            # smallest sizes: checks every benchmark runs (CI)
+    python benchmarks/run.py --quick           # a few minutes (the test suite runs it)
+    python benchmarks/run.py --tiny            # smallest sizes: checks in seconds that every benchmark runs
     python benchmarks/run.py --only batching,phase_cache --out results.json
 
 Each benchmark runs in its own process (its peak memory and thread settings are its own) with
@@ -85,7 +85,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="a few minutes")
-    mode.add_argument("--tiny", action="store_true", help="smallest sizes: every benchmark runs (CI)")
+    mode.add_argument("--tiny", action="store_true", help="smallest sizes: every benchmark runs, in seconds")
     ap.add_argument("--only", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     ap.add_argument("--out", type=Path, default=Path("ablate-bench.json"), help="the JSON file to write")
     args = ap.parse_args()
