@@ -161,6 +161,7 @@ def plan_cmd(
 
     Example: ablate plan stilts --task mnli --targets xnli,pawsx --seeds 1,2
     """
+    from ablate.estimate import PlanCompute
     from ablate.keys import KeyMaker, explain
     from ablate.store import PhaseStore
 
@@ -172,22 +173,26 @@ def plan_cmd(
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
     stored: dict[str, list] = {}  # kind -> key parts of its stored entries
+    costs = PlanCompute(cfg, store, keymaker.model())
     console.print(f"[bold]{plan.recipe}[/]: {plan.question}")
     table = Table()
-    for col in ("seed", "phase", "reads", "key", "status"):
+    for col in ("seed", "phase", "reads", "key", "status", "compute", "hours"):
         table.add_column(col)
     for seed in cfg.seeds:
         keys = keymaker.plan_keys(plan, seed)
         for p in plan.order():
             key, parts = keys[p.name]
-            if store.is_complete(p.kind, key):
+            cached = store.is_complete(p.kind, key)
+            if cached:
                 status = "[green]cached[/]"
             else:
                 if p.kind not in stored:
                     stored[p.kind] = [e["parts"] for e in store.entries(p.kind) if "parts" in e]
                 status = f"to run: {explain(parts, stored[p.kind])}"
-            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status)
+            table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status,
+                          *costs.cells(p, key, to_run=not cached))
     console.print(table)
+    console.print(costs.summary())
     for note in keymaker.notes:
         console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ablate.errors import AblateError, unknown
+from ablate.compute import COMPUTE_DEFAULTS
 from ablate.config_check import check
 from ablate.train_settings import MT_DEFAULTS, PAPER_FINETUNE, PAPER_INTERMEDIATE, SMOKE_TRAIN, TrainSettings
 
@@ -57,9 +58,11 @@ class RunConfig:
     mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
+    compute: Mapping[str, Any] = field(default_factory=lambda: dict(COMPUTE_DEFAULTS))  # ablate.compute
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "target_languages", "retrieval", "mt", "intermediate", "finetune"):
+        for name in ("dataset_revisions", "target_languages", "retrieval", "mt", "intermediate", "finetune",
+                     "compute"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -211,7 +214,7 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = {**cfg.target_languages, **{
                 task: _coerce(f"{key}.{task}", langs, "tuple[str, ...]", source)
                 for task, langs in _mapping(value, key, source).items()}}
-        elif key in ("retrieval", "mt"):
+        elif key in ("retrieval", "mt", "compute"):
             value = _mapping(value, key, source)
             current = getattr(cfg, key)
             for k in value:

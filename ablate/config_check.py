@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ablate import compute
 from ablate.errors import AblateError, unknown
 from ablate.train_settings import MT_MIXES
 
@@ -56,6 +57,7 @@ def check(cfg: RunConfig) -> None:
         raise AblateError(f"Seeds must be integers >= 0, got {list(cfg.seeds)}.")
     if len(set(cfg.seeds)) != len(cfg.seeds):
         raise AblateError(f"Seeds must be distinct, got {list(cfg.seeds)}.")
+    compute.check(cfg.compute)
     if cfg.mt["mix"] not in MT_MIXES:
         raise unknown("--mt-mix value", cfg.mt["mix"], MT_MIXES)
     if cfg.mt["min_chrf"] is not None and not isinstance(cfg.mt["min_chrf"], (int, float)):

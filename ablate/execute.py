@@ -81,6 +81,10 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
     if cfg.trust_remote_code:  # the model's own code ran: a reader must know (absent = it could not)
         extra["remote_code"] = "yes"
+    if any(p.kind in ("intermediate", "finetune") for p in plan.phases):  # the arithmetic training used
+        from ablate.compute import signature_precision
+
+        extra["prec"] = signature_precision(cfg.compute, cfg.device)
     extra["cfg"] = config_hash(cfg)
     return extra
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from ablate.compute import numerics
 from ablate.config import RunConfig
 from ablate.errors import AblateError
 from ablate.plan import Phase
@@ -77,7 +78,7 @@ def intermediate(cfg: RunConfig, task: str, translated: Phase | None = None) -> 
 
     check_training_sources(spec)  # no intermediate task trains or selects on an evaluated split
     settings = {"model": model_spec(cfg), "data": data_spec(cfg, task),
-                "train": asdict(cfg.intermediate_settings(task))}
+                "train": asdict(cfg.intermediate_settings(task)), "numerics": numerics(cfg.compute)}
     if translated is not None or is_multilingual(spec):  # English only, or English + the rest
         settings["mix"] = cfg.mt["mix"]
     return Phase(
@@ -144,7 +145,8 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
     finetune = Phase(
         name=f"finetune:{task}", kind="finetune", task=task, inputs=inputs,
         settings={"model": model_spec(cfg), "data": data_spec(cfg, task, training_only=True),
-                  "train": asdict(cfg.finetune_settings(task)), "trains_on": training_data(task)},
+                  "train": asdict(cfg.finetune_settings(task)), "numerics": numerics(cfg.compute),
+                  "trains_on": training_data(task)},
         task_in_key=False,
     )
     evaluate = Phase(

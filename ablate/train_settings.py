@@ -28,6 +28,9 @@ class TrainSettings:
     patience: int = 30  # evaluations without improvement before training stops
     max_steps: int = 0  # 0 = no cap; the smoke preset caps it to stay fast
     max_train_examples: int = 0  # 0 = all; >0 subsamples deterministically (volume ablations)
+    # Batches of similar length (ablate.batching): far less padding than random order, same
+    # examples per epoch; on by default to save GPU-hours (docs/performance.md), false = random order.
+    group_by_length: bool = True
 
     def __post_init__(self) -> None:
         # 2 and 2.0 are the same setting: normalise so phase keys and signatures agree

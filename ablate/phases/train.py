@@ -19,6 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
+from ablate import batching, compute, tokenized
 from ablate.config import RunConfig
 from ablate.train_settings import TrainSettings
 from ablate.data.load import fingerprint, load_task_split, load_translated_train
@@ -103,16 +104,18 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         _record(trained_as.name, "train", train_sources, train),
         _record(trained_as.name, "dev", spec.dev, dev),
     ]
-    train_enc = fmt.train_features(train, tokenizer, settings.max_seq_length)
-
+    train_enc, reused = tokenized.train_features(fmt, train, datasets[0]["digest"], tokenizer,
+                                                 settings.max_seq_length, Path(cfg.output_dir) / "tokenized")
+    use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
+    hardware = compute.resolve(cfg.compute, compute.detect(use_cpu))
     model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed,
-                           trust_remote_code=cfg.trust_remote_code, **fmt.head_kwargs(spec))
+                           trust_remote_code=cfg.trust_remote_code, **fmt.head_kwargs(spec),
+                           **compute.model_kwargs(hardware))
     per_epoch = math.ceil(len(train_enc) / (settings.batch_size * settings.grad_accum))
     if len(train_enc) == 0:
         raise AblateError(f"Task '{spec.name}': no training examples left after preprocessing.")
     total = settings.max_steps or math.ceil(settings.epochs * per_epoch)
     eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
-    use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     checkpoints = (ctx.resume or ctx.out) / "checkpoints"
     resume_from = _last_checkpoint(checkpoints)
     before = json.loads((resume_from / LOSS_SUM).read_text()) if resume_from else {"step": 0, "loss_sum": 0.0}
@@ -135,7 +138,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         load_best_model_at_end=True, metric_for_best_model=fmt.SELECTION_METRIC, greater_is_better=True,
         logging_strategy="steps", logging_steps=_log_every(eval_every),
         seed=ctx.seed, data_seed=ctx.seed, report_to="none", disable_tqdm=True,
-        use_cpu=use_cpu, optim="adamw_torch", dataloader_num_workers=0,
+        use_cpu=use_cpu, optim="adamw_torch", **compute.training_arguments(hardware),
     )
     with ctx.progress.bar(f"  train {spec.name} (seed {ctx.seed})", total=total) as bar:
         trainer = _selection_trainer(Trainer)(
@@ -149,6 +152,8 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         trainer.add_callback(_relay(ctx, bar, loss_scale))
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
         trainer.phase = (f"{ctx.phase.name} (seed {ctx.seed})", f"{ctx.phase.kind}.{spec.name}.learning_rate")
+        if settings.group_by_length:
+            trainer.train_order = (batching.feature_lengths(train_enc), settings.batch_size, ctx.seed)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
         if resume_from is not None:
@@ -166,6 +171,11 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         "dev_examples": len(dev), "parameters": sum(p.numel() for p in model.parameters()),
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
         "model_path": model_path, "resumed_from_step": _step_of(str(resume_from)) if resume_from else None,
+        "compute": compute.used(args, model), "selection_s": round(trainer.selection_s, 3),
+        "train_features": "reused" if reused else "built", "batching": "length-grouped" if settings.group_by_length else "random",
+        # training examples the model saw, for measured throughput (`ablate plan` hours)
+        "examples_seen": min(state.global_step * settings.batch_size * settings.grad_accum,
+                             math.ceil(settings.epochs * len(train_enc))),
     }
     tags = {"selection": f"en-dev:{fmt.SELECTION_METRIC}:every{eval_every}:n{len(dev)}:patience{settings.patience}",
             "selection.set": " + ".join(s.describe() for s in spec.dev)}
@@ -209,10 +219,20 @@ def _selection_trainer(Trainer):
             total = self._total_loss_scalar + float(self._tr_loss.item())
             (Path(output_dir) / LOSS_SUM).write_text(json.dumps({"step": self.state.global_step, "loss_sum": total}))
 
+        train_order = None  # (feature lengths, batch size, seed): length-grouped batches, or None = random
+        selection_s = 0.0  # seconds spent in selection evaluations (training overhead is counted without them)
+
+        def _get_train_sampler(self, train_dataset=None):
+            if self.train_order is None:
+                return super()._get_train_sampler(train_dataset)
+            return batching.sampler(*self.train_order)
+
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
             fmt, spec, max_length, batch_size = self.selection
+            started = time.perf_counter()
             _, stats = score(self.model, self.processing_class, fmt, spec, self.eval_dataset, "en",
                              max_length, batch_size, self.args.device)
+            self.selection_s += time.perf_counter() - started
             values = fmt.aggregate(stats.sum(0), spec, "en")
             metrics = {f"{metric_key_prefix}_{k}": float(v) for k, v in values.items() if k in fmt.METRICS}
             self.log(metrics)
