@@ -39,7 +39,7 @@ SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separate
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override any setting: KEY=VALUE, e.g. finetune.xnli.epochs=1 or finetune.*.max_steps=100.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Hub id, local model directory, or tiny-xlmr.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Hub id, local model directory, or tiny-xlmr / tiny-xlmr-2x.")]
 OutOpt = Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Phase cache, predictions and the default MLflow store.")]
 ExpOpt = Annotated[Optional[str], typer.Option("--experiment", "-e", help="MLflow experiment (shared by all recipes by default).")]
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: sqlite inside --output-dir).")]
