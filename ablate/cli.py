@@ -320,6 +320,16 @@ def _register_export_commands() -> None:
 _register_export_commands()
 
 
+def _register_study_commands() -> None:
+    """`ablate study list|plan|run|report` live in ablate.studies.commands."""
+    from ablate.studies.commands import study_app
+
+    app.add_typer(study_app, name="study")
+
+
+_register_study_commands()
+
+
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", help="Show library warnings and logs.")] = False,
