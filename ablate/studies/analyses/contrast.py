@@ -1,0 +1,63 @@
+"""A linear contrast of independent seed means with a Welch–Satterthwaite t test.
+
+Every study analysis that compares arms reduces to Σ_k w_k · mean(x_k): arm minus baseline
+(granularity), a difference in differences (task × size), one volume vs another. The seeds of
+different cells are independent runs, so Var = Σ w_k² s_k² / n_k, with Welch–Satterthwaite
+degrees of freedom — exact for two cells with equal variances, a close approximation otherwise,
+and calibrated with as few as 2–5 seeds per cell where a bootstrap over seeds is not (it
+ignores the t tails of a variance estimated from a handful of seeds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+
+@dataclass
+class Contrast:
+    estimate: float
+    se: float
+    df: float
+    p: float
+    low: float
+    high: float
+
+
+def contrast_arrays(means: np.ndarray, variances: np.ndarray, counts: np.ndarray, weights: np.ndarray,
+                    alpha: float = 0.05) -> tuple[np.ndarray, ...]:
+    """Vectorised: ``means``/``variances`` ``(..., K)`` (sample variance, ddof=1), ``counts`` and
+    ``weights`` ``(K,)`` -> (estimate, se, df, p, low, high), each ``(...)``."""
+    w2v = weights**2 * variances / counts
+    est = (means * weights).sum(axis=-1)
+    var = w2v.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = var**2 / (w2v**2 / (counts - 1)).sum(axis=-1)
+        se = np.sqrt(var)
+        t = est / se
+    df = np.where(np.isfinite(df), df, np.inf)
+    p = np.where(se > 0, 2 * sps.t.sf(np.abs(t), df), np.where(est == 0, 1.0, 0.0))
+    half = sps.t.ppf(1 - alpha / 2, df) * se
+    return est, se, df, p, est - half, est + half
+
+
+def contrast(samples: list[np.ndarray], weights: list[float], alpha: float = 0.05) -> Contrast:
+    """Σ w_k mean(samples[k]) over cells of per-seed values (at least 2 seeds each)."""
+    means = np.array([np.mean(x) for x in samples])
+    variances = np.array([np.var(x, ddof=1) for x in samples])
+    counts = np.array([len(x) for x in samples], dtype=float)
+    est, se, df, p, lo, hi = contrast_arrays(means, variances, counts, np.asarray(weights, float), alpha)
+    return Contrast(float(est), float(se), float(df), float(p), float(lo), float(hi))
+
+
+def bootstrap_interval(samples: list[np.ndarray], weights: list[float], n_boot: int, alpha: float, rng) -> tuple[float, float]:
+    """Percentile interval of the contrast resampling seeds within each cell (reported beside the
+    t interval; with few seeds it is too narrow, which is why the verdict uses the t test)."""
+    total = np.zeros(n_boot)
+    for x, w in zip(samples, weights):
+        x = np.asarray(x, float)
+        total += w * x[rng.integers(0, len(x), (n_boot, len(x)))].mean(axis=1)
+    lo, hi = np.quantile(total, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
