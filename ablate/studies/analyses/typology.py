@@ -77,6 +77,12 @@ def languages_needed(rho: float, alpha: float = 0.05, power: float = 0.8) -> int
     return int(math.ceil(3 + 1.06 * (z / math.atanh(rho)) ** 2)) if rho > 0 else 10**6
 
 
+def languages_for_precision(alpha: float = 0.05) -> int:
+    """Languages for a ±USEFUL_HALF_WIDTH interval around ρ = 0 (same variance as above)."""
+    z = sps.norm.ppf(1 - alpha / 2)
+    return int(math.ceil(3 + 1.06 * (z / math.atanh(USEFUL_HALF_WIDTH)) ** 2))
+
+
 def correlate(distance: np.ndarray, degradation: np.ndarray, rng, n_perm: int = 10_000, n_boot: int = 10_000,
               alpha: float = 0.05) -> Correlation:
     """Spearman ρ of ``distance`` ``(L,)`` with ``degradation`` ``(S, L)`` (see the module docstring)."""
@@ -85,6 +91,11 @@ def correlate(distance: np.ndarray, degradation: np.ndarray, rng, n_perm: int = 
     if n < 3:
         return Correlation(float("nan"), float("nan"), float("nan"), float("nan"), n, s, "not estimable",
                            f"{n} languages: a rank correlation needs at least 3 (more than 10 to say anything useful).",
+                           languages_needed(PLANNING_RHO, alpha))
+    if np.ptp(degradation.mean(axis=0)) == 0 or np.ptp(distance) == 0:
+        what = "degradation" if np.ptp(degradation.mean(axis=0)) == 0 else "distance"
+        return Correlation(float("nan"), float("nan"), float("nan"), float("nan"), n, s, "not estimable",
+                           f"{n} languages: the {what} is the same for every language, so there is nothing to rank.",
                            languages_needed(PLANNING_RHO, alpha))
     rho, p = permutation_p(distance, degradation.mean(axis=0), n_perm, rng)
     rho, p = float(rho), float(p)
@@ -96,8 +107,9 @@ def correlate(distance: np.ndarray, degradation: np.ndarray, rng, n_perm: int = 
     need = languages_needed(max(abs(rho), PLANNING_RHO), alpha)
     ci = f"{100 * (1 - alpha):g} % CI [{low:+.2f}, {high:+.2f}]"
     if (high - low) / 2 > USEFUL_HALF_WIDTH:
-        support = (f"{n} languages, {s} seeds: ρ is not estimable with useful precision ({ci}); "
-                   f"about {need} languages would detect |ρ| = {max(abs(rho), PLANNING_RHO):.2f} with 80 % power.")
+        support = (f"{n} languages, {s} seeds: ρ is not estimable with useful precision ({ci}); about "
+                   f"{languages_for_precision(alpha)} languages would give a ±{USEFUL_HALF_WIDTH} interval, and "
+                   f"{need} detect |ρ| = {max(abs(rho), PLANNING_RHO):.2f} with 80 % power.")
     else:
         support = f"{n} languages, {s} seeds: ρ = {rho:+.2f} ({ci}) is precise enough to rank the families."
     if s < 2:
