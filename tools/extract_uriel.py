@@ -26,12 +26,12 @@ FAMILIES = {
     "genetic": ("family_features.npz", ""),
     "geographic": ("geocoord_features.npz", ""),
 }
-# Two-letter code -> the ISO 639-3 individual language URIEL describes (macrolanguage codes such
-# as zho, ara, fas, swa, msa, est have no or thinner entries; these are the languages the
-# XTREME test sets are written in).
+# Two-letter code -> the ISO 639-3 code whose URIEL entry describes the language of the XTREME
+# test sets: the individual language for macrolanguages (cmn, arb, pes, swh, zsm), except
+# Estonian, whose individual code (ekk) has no genetic entry in URIEL (est has all five).
 ISO3 = {
     "af": "afr", "ar": "arb", "az": "azj", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "en": "eng",
-    "es": "spa", "et": "ekk", "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "gu": "guj", "he": "heb",
+    "es": "spa", "et": "est", "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "gu": "guj", "he": "heb",
     "hi": "hin", "ht": "hat", "hu": "hun", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat",
     "kk": "kaz", "ko": "kor", "lt": "lit", "ml": "mal", "mr": "mar", "ms": "zsm", "my": "mya", "nl": "nld",
     "pa": "pan", "pl": "pol", "pt": "por", "qu": "quz", "ro": "ron", "ru": "rus", "sw": "swh", "ta": "tam",

@@ -46,7 +46,8 @@ def vector(family: str, lang: str) -> np.ndarray:
 
 
 def distance(family: str, a: str, b: str) -> float:
-    """Cosine distance between the two languages' vectors in `family` (0 = identical)."""
+    """Cosine distance between the two languages' vectors in `family` (0 = identical). A language
+    isolate (Basque) has an empty genetic vector: it shares no family with anyone, distance 1."""
     u, v = vector(family, a), vector(family, b)
     norm = float(np.linalg.norm(u) * np.linalg.norm(v))
-    return 1.0 - float(u @ v) / norm if norm else float("nan")
+    return 1.0 - float(u @ v) / norm if norm else 1.0
