@@ -50,4 +50,4 @@ def distance(family: str, a: str, b: str) -> float:
     isolate (Basque) has an empty genetic vector: it shares no family with anyone, distance 1."""
     u, v = vector(family, a), vector(family, b)
     norm = float(np.linalg.norm(u) * np.linalg.norm(v))
-    return 1.0 - float(u @ v) / norm if norm else 1.0
+    return max(0.0, 1.0 - float(u @ v) / norm) if norm else 1.0  # max: rounding can give -1e-16
