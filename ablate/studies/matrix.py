@@ -38,7 +38,7 @@ def build(spec: Spec, preset: str) -> Matrix:
         needs_task = load(recipe).needs_task
         axes = {k: v for k, v in grid.axes.items() if needs_task or not k.startswith(INTERMEDIATE_ONLY)}
         for values in itertools.product(*axes.values()) if axes else [()]:
-            settings = _nested({**_flat(grid.settings), **dict(zip(axes, values))})
+            settings = nested({**_flat(grid.settings), **dict(zip(axes, values))})
             for r in expand([recipe], tasks, targets, grid.seeds, grid.models, preset, settings):
                 if r not in requests:
                     requests.append(r)
@@ -67,7 +67,7 @@ def _flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _nested(flat: Mapping[str, Any]) -> dict[str, Any]:
+def nested(flat: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path, value in flat.items():
         node = out

@@ -131,13 +131,23 @@ def _axes(data: Any, where: str) -> dict[str, tuple]:
 
     if not isinstance(data, dict):
         raise AblateError(f"{where}: 'axes' must be a table of SETTING = [values].")
+    from ablate.config import resolve
+    from ablate.studies.matrix import nested
+
     known = {f.name for f in fields(RunConfig)}
     out = {}
     for path, values in data.items():
-        if path.split(".")[0] not in known:
-            raise unknown(f"axis setting (in {where})", path, sorted(known))
+        head = path.split(".")[0]
+        if head not in known:
+            raise AblateError(f"{where}: unknown axis setting '{path}'.{did_you_mean(head, known)} Settings start "
+                              f"with one of: {', '.join(sorted(known))}.")
         if not isinstance(values, list) or not values or len(set(map(repr, values))) != len(values):
             raise AblateError(f"{where}: axis '{path}' needs a non-empty list of distinct values, got {values!r}.")
+        for value in values:  # each value must make a valid config (field names, types, ranges)
+            try:
+                resolve(None, None, nested({path: value}))
+            except AblateError as e:
+                raise AblateError(f"{where}: axis '{path}' = {value!r}: {e}") from e
         out[path] = tuple(values)
     return out
 
