@@ -48,6 +48,7 @@ DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or
 LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+MaxTrainOpt = Annotated[Optional[int], typer.Option("--max-train-examples", help="Subsample the intermediate training data to N examples (stratified by label for classification; 0 = all).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
 
@@ -69,6 +70,13 @@ def _mt_overrides(langs, mt_model, mt_mix, min_chrf) -> dict:
     if min_chrf is not None:
         mt["min_chrf"] = min_chrf
     return mt
+
+
+def _volume(sets, max_train_examples) -> list[str] | None:
+    """--max-train-examples N as `--set intermediate.*.max_train_examples=N` (a task-specific --set wins)."""
+    if max_train_examples is None:
+        return sets
+    return [f"intermediate.*.max_train_examples={max_train_examples}", *(sets or [])]
 
 
 def _overrides(**given) -> dict:
@@ -141,7 +149,7 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -150,7 +158,7 @@ def plan_cmd(
     from ablate.keys import KeyMaker, explain
     from ablate.store import PhaseStore
 
-    r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
+    r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
@@ -185,7 +193,7 @@ def run_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -196,7 +204,7 @@ def run_cmd(
 
       ablate run stilts --task mnli --targets xnli,pawsx --seeds 1,2,3   (GPU + Hub: the paper's setting)
     """
-    r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
+    r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)

@@ -76,6 +76,8 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
     if tagged is not None:  # the seqeval version behind UD-POS's primary F1
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
+    if _has_intermediate(plan) and cfg.intermediate_settings(cfg.task).max_train_examples:
+        extra["ntrain"] = cfg.intermediate_settings(cfg.task).max_train_examples  # a volume ablation, readable
     extra["cfg"] = config_hash(cfg)
     return extra
 

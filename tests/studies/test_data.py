@@ -36,3 +36,26 @@ def test_subsample_is_stratified_exact_and_seeded():
     odd = subsample_indices(len(labels), 7, labels, seed=0)  # largest remainder: 4.2, 2.1, 0.7 -> 4, 2, 1
     assert np.bincount(labels[odd], minlength=3).tolist() == [4, 2, 1]
     assert len(subsample_indices(1000, 0, labels, 0)) == 1000 and len(subsample_indices(1000, 10, None, 0)) == 10
+
+
+def test_max_train_examples_flag_reaches_the_phase_key_and_the_signature(capsys):
+    from ablate.config import resolve
+    from ablate.execute import plan_keys, signature
+    from ablate.recipes import load
+    from tests.studies.conftest import main
+
+    def intermediate_key(*flags):
+        assert main("plan", "stilts", "--task", "mnli", "--targets", "xnli", "--preset", "smoke", "-o", "/nonexistent-x",
+                    *flags) == 0
+        row = next(line for line in capsys.readouterr().out.splitlines() if "intermediate:mnli" in line)
+        return row.split("│")[4].strip()
+
+    assert intermediate_key("--max-train-examples", "16") != intermediate_key()
+    assert intermediate_key("--max-train-examples", "16") == intermediate_key("--set", "intermediate.mnli.max_train_examples=16")
+    cfg = resolve("smoke", None, {"recipe": "stilts", "task": "mnli", "targets": "xnli",
+                                  "intermediate": {"*": {"max_train_examples": 16}}})
+    plan = load("stilts").plan(cfg)
+    assert "ntrain:16" in signature(plan, cfg, 1).format()
+    full = resolve("smoke", None, {"recipe": "stilts", "task": "mnli", "targets": "xnli"})
+    assert "ntrain" not in signature(load("stilts").plan(full), full, 1).format()
+    assert plan_keys(plan, 1, cfg)["intermediate:mnli"] != plan_keys(load("stilts").plan(full), 1, full)["intermediate:mnli"]
