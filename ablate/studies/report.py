@@ -49,7 +49,8 @@ def build(spec: Spec, preset: str, base: dict[str, Any], n_rep: int, seed: int, 
     rng = np.random.default_rng(seed)
     options = dict(spec.options)
     if spec.analysis in ("granularity", "arms"):
-        sec = sections.section_gains(rows, options, alpha, by_group=spec.analysis == "granularity")
+        per_arm = _compare_lines(cfg, done, n_rep, seed, alpha)
+        sec = sections.section_gains(rows, options, alpha, by_group=spec.analysis == "granularity", per_arm=per_arm)
     elif spec.analysis == "typology":
         sec = sections.section_typology(rows, options, alpha, n_rep, rng)
     elif spec.analysis == "size":
@@ -80,6 +81,26 @@ def build(spec: Spec, preset: str, base: dict[str, Any], n_rep: int, seed: int, 
             "source_run_ids": ids, "params": params, "results": sec.data}
     return StudyReport(spec, preset, cfg.store_uri, cfg.experiment, head + sec.blocks + figures_blocks + prov, data,
                        sec.figures, warnings[:1] + sec.summary, ids, params)
+
+
+def _compare_lines(cfg, done: dict, n_rep: int, seed: int, alpha: float):
+    """A `per_arm` callback for section_gains: `ablate compare` pinned to the study's own runs."""
+    from ablate.reports import compare
+    from ablate.studies.planning import open_store
+
+    store = open_store(cfg)
+
+    def per_arm(model: str, arms: list[str], tasks: list[str]):
+        runs = [r.run_id for r in done.values() if r.tags.get("model") == model]
+        try:
+            c = compare.run(store, compare.Request(arms, ",".join(tasks), model, None, "test", n_rep, seed, alpha, runs))
+        except AblateError as e:
+            return [], f"The compare machinery cannot test these runs: {e}"
+        lines = [m for m in c.numbers.lines if m.level in ("task", "overall")]
+        return lines, (f"Variance-components t over seeds and test examples, Holm within families "
+                       f"(as `ablate compare --arms {','.join(arms)} --targets {','.join(tasks)} --model {model}`).")
+
+    return per_arm
 
 
 def _listed(requests) -> str:

@@ -36,20 +36,24 @@ def _p(x) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{x:.3g}"
 
 
-def section_gains(rows: list[Row], options: dict, alpha: float, by_group: bool) -> Section:
-    """Granularity (arms grouped by task granularity) or arms (one group per arm) vs baseline."""
+def section_gains(rows: list[Row], options: dict, alpha: float, by_group: bool, per_arm=None) -> Section:
+    """Granularity (arms grouped by task granularity) or arms (one group per arm) vs baseline.
+
+    ``per_arm(model, arms, tasks)`` -> (compare lines, note): each arm vs the baseline per task and
+    overall from the compare machinery (per-example statistics, its calibrated test, Holm
+    families), shown beside the group lines when the runs have what it needs."""
     from ablate.studies.analyses import granularity as gr
 
     sec = Section()
     scores = task_scores(rows)
     for model in sorted({k[1] for k in scores}):
-        per_arm = {k[0]: v for k, v in scores.items() if k[1] == model}
-        if "baseline" not in per_arm:
+        arm_scores = {k[0]: v for k, v in scores.items() if k[1] == model}
+        if "baseline" not in arm_scores:
             sec.blocks.append(("p", f"{model}: no finished baseline runs — gains are measured from the baseline arm, "
                                     "so nothing can be reported for this model."))
             continue
-        tasks = [t for t in per_arm["baseline"] if all(t in v for v in per_arm.values())]
-        mats = {a: seed_matrix(v, tasks) for a, v in per_arm.items()}
+        tasks = [t for t in arm_scores["baseline"] if all(t in v for v in arm_scores.values())]
+        mats = {a: seed_matrix(v, tasks) for a, v in arm_scores.items()}
         groups = {a: ((group_of(a.split(":", 1)[1]) or a) if by_group else a) for a in mats if a != "baseline"}
         lines = gr.gains(mats, tasks, "baseline", groups, {t: category_of(t) for t in tasks}, alpha)
         seeds = {a: m.shape[0] for a, m in mats.items()}
@@ -62,6 +66,15 @@ def section_gains(rows: list[Row], options: dict, alpha: float, by_group: bool) 
         sec.blocks.append(("list", statements))
         sec.data[model] = {"lines": [asdict(m) for m in lines], "seeds": seeds, "tasks": tasks, "support": statements}
         sec.figures[f"gains-{_slug(model)}.png"] = figs.gains(lines, f"{model}: gain over baseline (points)")
+        if per_arm is not None:
+            compare_lines, note = per_arm(model, ["baseline", *groups], tasks)
+            sec.blocks.append(("h", 3, f"Each arm vs the baseline, per task and overall (compare machinery) — {model}"))
+            if compare_lines:
+                sec.blocks.append(("table", ["arm", "level", "task", "Δ", f"{100 * (1 - alpha):g} % CI", "p", "p (Holm)", "note"],
+                                   [[m.treatment, m.level, m.task or "all", _f(m.delta), f"[{_f(m.low)}, {_f(m.high)}]",
+                                     _p(m.p), _p(m.p_holm), m.refused or ""] for m in compare_lines]))
+                sec.data[model]["compare"] = [asdict(m) for m in compare_lines]
+            sec.blocks.append(("p", note))
         sec.summary += [f"{model} {m.group} / {m.category}: {_f(m.gain)} [{_f(m.low)}, {_f(m.high)}] — {m.verdict}" for m in lines]
     return sec
 

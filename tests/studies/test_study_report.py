@@ -29,10 +29,13 @@ def test_granularity_report_finds_the_planted_retrieval_gain(tmp_path):
     def value(r, task, lang):
         return 50.0 + (10.0 if r.task == "squad" and task == "tatoeba" else 0.0)
 
-    lines = {(m["group"], m["category"]): m for m in _report(tmp_path, "granularity", value)["tiny-xlmr"]["lines"]}
+    _report.last = _report(tmp_path, "granularity", value)
+    lines = {(m["group"], m["category"]): m for m in _report.last["tiny-xlmr"]["lines"]}
     assert lines["span", "retrieval"]["verdict"] == "gain" and 8 < lines["span", "retrieval"]["gain"] < 12
     assert lines["pair", "retrieval"]["verdict"] == "no difference detected"
     assert set(lines) == {(g, c) for g in ("token", "span", "pair", "multiple_choice") for c in ("classification", "retrieval")}
+    # synthetic runs have no per-example predictions: the compare machinery says why it is absent
+    assert "compare" not in _report.last["tiny-xlmr"]
 
 
 def test_size_report_finds_the_planted_interaction(tmp_path):
@@ -80,3 +83,32 @@ def test_smoke_study_runs_offline_end_to_end_and_resumes(tmp_path, capsys):
     data = json.loads((tmp_path / "rep" / "report.json").read_text())
     assert {m["task"] for m in data["results"]["lines"]} == {"xnli", "tatoeba"} and len(data["source_run_ids"]) == 2
     assert (tmp_path / "rep" / "report.md").read_text().startswith("# ablate study typology (smoke)")
+
+    # A user's own spec reuses those two runs (same settings) and adds the baseline: the arms
+    # analysis then also reports through the compare machinery (per-example statistics).
+    mine = tmp_path / "arms.toml"
+    mine.write_text(ARMS_SPEC)
+    assert main("study", "run", str(mine), "--preset", "smoke", "-o", str(out), "-q") == 0
+    assert "2 of 4 runs done, running 2" in capsys.readouterr().out
+    assert main("study", "report", str(mine), "--preset", "smoke", "-o", str(out), "--out", str(tmp_path / "arms"), "-B", "500") == 0
+    results = json.loads((tmp_path / "arms" / "report.json").read_text())["results"]["tiny-xlmr"]
+    assert {(m["level"], m["task"]) for m in results["compare"]} == {("task", "xnli"), ("task", "tatoeba"), ("overall", "average")}
+    assert all(m["treatment"] == "stilts:mnli" and m["low"] <= m["delta"] <= m["high"] for m in results["compare"])
+
+
+ARMS_SPEC = """name = "arms-smoke"
+question = "Does STILTs on MNLI beat no intermediate training?"
+analysis = "arms"
+[paper]
+recipes = ["baseline", "stilts"]
+tasks = ["mnli"]
+targets = ["xnli", "tatoeba"]
+models = ["xlm-roberta-large"]
+seeds = [1, 2]
+[smoke]
+recipes = ["baseline", "stilts"]
+tasks = ["mnli"]
+targets = ["xnli", "tatoeba"]
+models = ["tiny-xlmr"]
+seeds = [1, 2]
+"""
