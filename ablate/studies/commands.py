@@ -47,7 +47,8 @@ def list_cmd() -> None:
 
     table = Table(title="Studies (copy a spec from ablate/studies/specs/ to edit it)")
     for col in ("study", "analysis", "runs (paper / smoke)", "question", "not available yet"):
-        table.add_column(col, style="bold cyan" if col == "study" else None)
+        table.add_column(col, style="bold cyan" if col == "study" else None, ratio=4 if col == "question" else 1,
+                         no_wrap=col in ("study", "analysis"))
     for name in spec_mod.available():
         s = spec_mod.load(name)
         counts = " / ".join(str(len(build(s, p).requests)) for p in ("paper", "smoke"))
@@ -92,6 +93,10 @@ def plan_cmd(study: StudyArg, preset: PresetOpt = "paper", output_dir: OutDirOpt
     console.print(f"phases for the missing runs: {p.phase_uses} uses, {len(p.phases)} distinct (shared by the phase cache), "
                   f"{len(p.stored)} already stored, {len(to_build)} to build "
                   f"({', '.join(f'{k} {n}' for k, n in _by_kind(to_build).items()) or 'none'})", highlight=False)
+    shared = max(p.phases.values(), key=lambda n: n.runs, default=None)
+    if shared is not None and shared.runs > 1:
+        console.print(f"most shared: {shared.name} ({shared.kind}/{shared.key[:12]}) appears in {shared.runs} missing runs",
+                      highlight=False)
     if to_build:
         cost = "unknown (no stored phase of the same kind and model has been measured yet)" if p.estimate_s is None \
             else f"≈ {_duration(p.estimate_s)} on this machine"

@@ -59,12 +59,14 @@ def make(matrix: Matrix, base: Mapping[str, Any]) -> StudyPlan:
     phases: dict[tuple[str, str], PhaseNeed] = {}
     uses = 0
     store = None
-    keymakers: dict[str, KeyMaker] = {}
+    keymakers: dict[tuple, KeyMaker] = {}
     for request in missing:
         plan, cfg = request.plan(base)
         store = store or PhaseStore(cfg.output_dir)
-        km = keymakers.setdefault(cfg.model, KeyMaker(cfg))
-        km.cfg = cfg  # same model (and its digest); this request's settings
+        # A KeyMaker caches data and model digests: share one between configs that agree on
+        # everything those digests read (the rest of a key comes from the plan's phase settings).
+        ident = (cfg.model, cfg.model_revision, cfg.data, cfg.data_dir, tuple(sorted(cfg.dataset_revisions.items())))
+        km = keymakers.setdefault(ident, KeyMaker(cfg))
         keys = km.plan_keys(plan, request.seed)
         for p in plan.order():
             key, parts = keys[p.name]
