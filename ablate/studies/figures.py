@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+from ablate.reports.figures import _png  # the same PNG settings as the compare report
 
 
 def _plt():

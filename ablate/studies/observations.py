@@ -27,7 +27,6 @@ class Row:
     lang: str
     metric: str  # "score" (the task's XTREME metric) or "macro_f1"
     value: float
-    run_id: str
 
 
 def arm_label(request: RunRequest) -> str:
@@ -48,8 +47,7 @@ def collect(matrix: Matrix, done: dict[RunRequest, object]) -> list[Row]:
                 for metric, key in (("score", spec.metric), (MACRO_F1, MACRO_F1)):
                     value = run.metrics.get(metric_key(name, lang, key))
                     if value is not None:
-                        rows.append(Row(arm_label(request), model, request.seed, axes, task, lang, metric, float(value),
-                                        run.run_id))
+                        rows.append(Row(arm_label(request), model, request.seed, axes, task, lang, metric, float(value)))
     return rows
 
 

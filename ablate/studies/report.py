@@ -4,14 +4,14 @@ figures, and an MLflow report run (tags kind=report, report=study), like `ablate
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ablate.errors import AblateError
+from ablate.reports.compare import _clean  # the JSON-safe conversion compare's sidecar uses
 from ablate.studies.spec import Spec
 
 MAX_LISTED = 8  # missing runs named in an error or warning before "and N more"
@@ -30,7 +30,6 @@ class StudyReport:
     source_run_ids: list[str]
     params: dict[str, str]
     report_run_id: str | None = None
-    files: dict[str, str] = field(default_factory=dict)
 
 
 def build(spec: Spec, preset: str, base: dict[str, Any], n_rep: int, seed: int, alpha: float,
@@ -120,7 +119,6 @@ def write(r: StudyReport, out: Path) -> dict[str, Path]:
     files["report.md"].write_text(render.markdown(r.blocks, r.figures), encoding="utf-8")
     files["report.html"].write_text(render.html(r.blocks, r.figures, title=f"ablate study {r.spec.name}"), encoding="utf-8")
     files["report.json"].write_text(json.dumps(_clean(r.data), indent=2), encoding="utf-8")
-    r.files = {k: str(v) for k, v in files.items()}
     return files
 
 
@@ -137,16 +135,3 @@ def log(r: StudyReport, files: dict[str, Path]) -> str:
         files["report.json"].write_text(json.dumps(_clean(r.data), indent=2), encoding="utf-8")
         tracker.artifacts(run_id, files["report.json"].parent, [p.name for p in files.values()])
     return run_id
-
-
-def _clean(obj):
-    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
