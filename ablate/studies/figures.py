@@ -14,12 +14,12 @@ def _plt():
     return plt
 
 
-def gains(lines, title: str) -> bytes:
+def gains(lines, title: str, alpha: float) -> bytes:
     """Gain with its interval per (group, category)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(lines) + 1.2))
     for i, m in enumerate(lines):
-        ax.errorbar(m.gain, i, xerr=[[m.gain - m.low], [m.high - m.gain]], fmt="o", color="C0" if m.p_holm <= 0.05 else "C7")
+        ax.errorbar(m.gain, i, xerr=[[m.gain - m.low], [m.high - m.gain]], fmt="o", color="C0" if m.p_holm <= alpha else "C7")
     ax.set_yticks(range(len(lines)), [f"{m.group} / {m.category}" for m in lines])
     ax.axvline(0, color="k", lw=0.8)
     ax.invert_yaxis()

@@ -65,7 +65,7 @@ def section_gains(rows: list[Row], options: dict, alpha: float, by_group: bool, 
         statements = gr.support(lines, seeds, alpha)
         sec.blocks.append(("list", statements))
         sec.data[model] = {"lines": [asdict(m) for m in lines], "seeds": seeds, "tasks": tasks, "support": statements}
-        sec.figures[f"gains-{_slug(model)}.png"] = figs.gains(lines, f"{model}: gain over baseline (points)")
+        sec.figures[f"gains-{_slug(model)}.png"] = figs.gains(lines, f"{model}: gain over baseline (points)", alpha)
         if per_arm is not None:
             compare_lines, note = per_arm(model, ["baseline", *groups], tasks)
             sec.blocks.append(("h", 3, f"Each arm vs the baseline, per task and overall (compare machinery) — {model}"))

@@ -96,6 +96,15 @@ def test_granularity_recovers_planted_group_gains_with_holm():
     assert all(m.p_holm >= m.p for m in lines.values())
 
 
+def test_one_seed_is_never_a_finding():
+    rng = np.random.default_rng(10)
+    scores = {"baseline": rng.normal(50, 1, (1, 2)), "stilts:mnli": rng.normal(60, 1, (1, 2))}
+    lines = gr.gains(scores, ["xnli", "tatoeba"], "baseline", {"stilts:mnli": "pair"}, {"xnli": "c", "tatoeba": "r"})
+    assert all(m.verdict.startswith("not testable") and np.isnan(m.p) for m in lines)
+    cells = {k: rng.normal(50, 1, 1) for k in (("a", "L"), ("b", "L"), ("a", "s"), ("b", "s"))}
+    assert size.interaction(cells, "a", "b", "L", "s", rng, n_boot=200).verdict.startswith("not testable")
+
+
 def test_size_interaction_recovers_a_planted_difference_in_differences():
     rng = np.random.default_rng(7)
     means = {("mnli", "large"): 60.0, ("ccg", "large"): 54.0, ("mnli", "base"): 52.0, ("ccg", "base"): 52.0}

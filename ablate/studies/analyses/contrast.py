@@ -38,7 +38,9 @@ def contrast_arrays(means: np.ndarray, variances: np.ndarray, counts: np.ndarray
         se = np.sqrt(var)
         t = est / se
     df = np.where(np.isfinite(df), df, np.inf)
+    # no spread at all: p is 1 for a zero difference, 0 otherwise; a cell with one seed: no test (nan)
     p = np.where(se > 0, 2 * sps.t.sf(np.abs(t), df), np.where(est == 0, 1.0, 0.0))
+    p = np.where(np.isfinite(se), p, np.nan)
     half = sps.t.ppf(1 - alpha / 2, df) * se
     return est, se, df, p, est - half, est + half
 
@@ -46,7 +48,7 @@ def contrast_arrays(means: np.ndarray, variances: np.ndarray, counts: np.ndarray
 def contrast(samples: list[np.ndarray], weights: list[float], alpha: float = 0.05) -> Contrast:
     """Σ w_k mean(samples[k]) over cells of per-seed values (at least 2 seeds each)."""
     means = np.array([np.mean(x) for x in samples])
-    variances = np.array([np.var(x, ddof=1) for x in samples])
+    variances = np.array([np.var(x, ddof=1) if len(x) > 1 else np.nan for x in samples])  # one seed: no variance
     counts = np.array([len(x) for x in samples], dtype=float)
     est, se, df, p, lo, hi = contrast_arrays(means, variances, counts, np.asarray(weights, float), alpha)
     return Contrast(float(est), float(se), float(df), float(p), float(lo), float(hi))

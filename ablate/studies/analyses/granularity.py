@@ -63,10 +63,13 @@ def gains(scores: dict[str, np.ndarray], tasks: list[str], baseline: str, groups
             est, _, df, p, lo, hi = contrast_arrays(*cell_arrays(scores, tasks, members, baseline, in_cat), alpha=alpha)
             lines.append(GainLine(g, c, members, in_cat, float(est), float(lo), float(hi), float(p), float("nan"),
                                   float(df), ""))
-    adjusted = holm(np.array([m.p for m in lines])) if lines else []
-    for m, ph in zip(lines, adjusted):
+    testable = [m for m in lines if np.isfinite(m.p)]
+    for m, ph in zip(testable, holm(np.array([m.p for m in testable])) if testable else []):
         m.p_holm = float(ph)
         m.verdict = (("gain" if m.gain > 0 else "loss") if m.p_holm <= alpha else "no difference detected")
+    for m in lines:
+        if not np.isfinite(m.p):
+            m.verdict = "not testable (an arm has fewer than 2 seeds)"
     return lines
 
 

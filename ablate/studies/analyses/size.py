@@ -46,17 +46,19 @@ def interaction(scores: dict[tuple[str, str], np.ndarray], task_a: str, task_b: 
     did = contrast(cells, list(WEIGHTS), alpha)
     lo, hi = bootstrap_interval(cells, list(WEIGHTS), n_boot, alpha, rng)
     seeds = min(len(c) for c in cells)
-    if did.p <= alpha:
+    if not np.isfinite(did.p):
+        verdict = "not testable (a cell has fewer than 2 seeds)"
+    elif did.p <= alpha:
         better = task_a if did.estimate > 0 else task_b
         verdict = f"interaction: {better} gains more (relative to the other task) on {large} than on {small}"
     else:
         verdict = "no interaction detected"
-    sigma2 = float(sum(np.var(c, ddof=1) for c in cells))  # one seed's DiD variance
+    sigma2 = float(sum(np.var(c, ddof=1) if len(c) > 1 else np.nan for c in cells))  # one seed's DiD variance
     target = max(abs(did.estimate), 1.0)
-    needed = pw.seeds_needed(pw.Components(sigma2, 0.0, seeds - 1), target, alpha) if sigma2 > 0 else 2
+    needed = pw.seeds_needed(pw.Components(sigma2, 0.0, seeds - 1), target, alpha) if sigma2 > 0 else None
     support = (f"{seeds} seeds per (task, model) cell: the {100 * (1 - alpha):g} % interval of the interaction is "
                f"[{did.low:+.2f}, {did.high:+.2f}] points (bootstrap over seeds: [{lo:+.2f}, {hi:+.2f}]). "
                + (f"About {needed} seeds per cell would detect an interaction of {target:.1f} points with 80 % power."
-                  if needed else "No number of seeds suffices at this noise level."))
+                  if needed else "Seeds needed: not estimable (no seed variance measured)."))
     return Interaction(task_a, task_b, large, small, metric, did, lo, hi, float(cells[0].mean() - cells[1].mean()),
                        float(cells[2].mean() - cells[3].mean()), verdict, support, needed)
