@@ -120,8 +120,22 @@ def _grid(data: Any, where: str, requires: tuple[str, ...]) -> Grid:
         raise AblateError(f"{where}: 'seeds' must be distinct integers >= 0, got {seeds!r}.")
     grid = Grid(tuple(_strings(data["recipes"], "recipes", where)), tuple(_strings(data.get("tasks", []), "tasks", where)),
                 tuple(_strings(data["targets"], "targets", where)), tuple(_strings(data["models"], "models", where)),
-                tuple(seeds), _axes(data.get("axes", {}), where), dict(data.get("settings", {})))
+                tuple(seeds), _axes(data.get("axes", {}), where), data.get("settings", {}))
     _check_names(grid, where, requires)
+    if not isinstance(grid.settings, dict):
+        raise AblateError(f"{where}: 'settings' must be a table of settings (the --set layer format).")
+    try:  # fixed settings must make a valid config on their own (names, types, ranges)
+        from ablate.config import resolve
+
+        resolve(None, None, grid.settings)
+    except AblateError as e:
+        raise AblateError(f"{where}: settings: {e}") from e
+    from ablate.recipes import available, load as load_recipe
+
+    with_task = [r for r in grid.recipes if r in available() and load_recipe(r).needs_task]
+    if with_task and not grid.tasks:
+        raise AblateError(f"{where}: recipes {', '.join(with_task)} train an intermediate task: list 'tasks' "
+                          "(e.g. [\"mnli\"] or [\"@pair\"]).")
     return grid
 
 

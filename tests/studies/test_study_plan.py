@@ -102,6 +102,18 @@ def test_a_user_spec_naming_unknown_things_fails_clearly(tmp_path, task, model, 
     assert spec.load(_spec_file(tmp_path, GOOD.replace("TASK", "@pair").replace("MODEL", "tiny-xlmr").replace("AXES", "")))
 
 
+@pytest.mark.parametrize("edit,message", [
+    (('tasks = ["mnli"]\ntargets', 'tasks = []\ntargets'), "recipes stilts train an intermediate task: list 'tasks'"),
+    (("AXES", "settings = { finetune = { xnli = { epoks = 1 } } }"), "Did you mean 'epochs'?"),
+    (("seeds = [1]", "seeds = [1, 1]"), "'seeds' must be distinct integers"),
+    (('analysis = "arms"', 'analysis = "arm"'), "Unknown analysis (in mine.toml) 'arm'. Did you mean 'arms'?"),
+])
+def test_a_malformed_spec_fails_clearly(tmp_path, edit, message):
+    text = GOOD.replace("TASK", "mnli").replace("MODEL", "tiny-xlmr").replace(*edit).replace("AXES", "")
+    with pytest.raises(AblateError, match=re.escape(message)):
+        spec.load(_spec_file(tmp_path, text))
+
+
 def test_requires_declares_what_is_not_available_yet(tmp_path, capsys):
     text = GOOD.replace("TASK", "mnli").replace("MODEL", "tiny-xlmr").replace("AXES", "")
     text = text.replace('recipes = ["baseline", "stilts"]\ntasks = ["mnli"]', 'recipes = ["baseline", "stilts", "multitask"]\ntasks = ["mnli"]')
