@@ -232,7 +232,8 @@ def section_volume(rows: list[Row], options: dict, axes: tuple, alpha: float) ->
     seeds = min((p.seeds for p in points), default=0)
     sec.blocks.append(("list", [f"{seeds} seeds per point: the trend test pools all points (N − 2 degrees of freedom); "
                                 "single points with few seeds have wide intervals.",
-                                "Volume 0 (the whole training set) is shown but left out of the trend (its size differs per task)."]))
+                                "Volume 0 (the whole training set) is shown but left out of the trend (its size differs per task).",
+                                *(vo.trend_support(t) for t in trends)]))
     sec.data = {"axis": axis, "points": [asdict(p) for p in points], "trends": [asdict(t) for t in trends],
                 "equal_volume": [asdict(e) for e in equal],
                 "baseline_mean": float(np.mean(baseline)) if baseline is not None else None}

@@ -138,3 +138,33 @@ def test_equal_volume_compares_arms_at_matching_counts():
     lines = volume.equal_volume(curves)
     assert [m.volume for m in lines] == [100, 1000]
     assert all(m.difference > 3 and m.p_holm <= ALPHA for m in lines)
+
+
+# --- seeds needed: the stated number of seeds gives about the promised power ---------------------
+
+def test_granularity_seeds_needed_delivers_80_percent_power():
+    rng = np.random.default_rng(11)
+    tasks, cats, groups = ["xnli"], {"xnli": "classification"}, {"stilts:mnli": "pair"}
+    pilot = {"baseline": rng.normal(50, 1, (400, 1)), "stilts:mnli": rng.normal(51.5, 1, (400, 1))}
+    (line,) = gr.gains(pilot, tasks, "baseline", groups, cats)
+    n = line.seeds_needed
+    assert line.planned == pytest.approx(line.gain) and 4 <= n <= 20
+    # R studies with n seeds per arm and the planted +1.5: the line's own test rejects ~80 %
+    arm, base = rng.normal(51.5, 1, (R, n)), rng.normal(50, 1, (R, n))
+    means, variances = np.stack([arm.mean(1), base.mean(1)], -1), np.stack([arm.var(1, ddof=1), base.var(1, ddof=1)], -1)
+    *_, p, _, _ = ct.contrast_arrays(means, variances, np.array([n, n], float), np.array([1.0, -1.0]))
+    assert 0.78 <= rate(p) <= 0.92  # the planner's S − 1 df err on the safe side of Welch's 2(S − 1)
+    few = gr.gains({a: v[:3] for a, v in pilot.items()}, tasks, "baseline", groups, cats)
+    assert any("Seeds per arm needed" in s for s in gr.support(few, {"baseline": 3, "stilts:mnli": 3}))
+
+
+def test_volume_seeds_needed_delivers_80_percent_power():
+    rng = np.random.default_rng(12)
+    volumes = np.array([100, 1000, 10_000])
+    pilot = np.stack([rng.normal(50 + 1.0 * np.log10(v), 2, 300) for v in volumes])
+    t = volume.trend("stilts:mnli", volumes, pilot)
+    n = t.seeds_needed
+    assert t.planned == pytest.approx(1.0) and 3 <= n <= 30 and "seeds per volume" in volume.trend_support(t)
+    sims = np.stack([rng.normal(50 + 1.0 * np.log10(v), 2, (R, n)) for v in volumes], axis=1)
+    *_, p = volume.slope_test(volumes, sims)
+    assert 0.77 <= rate(p) <= 0.88

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from ablate.reports import power as pw
+
+PLANNING_EFFECT = 1.0  # points: the smallest effect a seeds-needed statement plans for
+
 
 @dataclass
 class Contrast:
@@ -63,3 +67,18 @@ def bootstrap_interval(samples: list[np.ndarray], weights: list[float], n_boot: 
         total += w * x[rng.integers(0, len(x), (n_boot, len(x)))].mean(axis=1)
     lo, hi = np.quantile(total, [alpha / 2, 1 - alpha / 2])
     return float(lo), float(hi)
+
+
+def seeds_needed(variances: np.ndarray, weights: np.ndarray, seeds: int, estimate: float, alpha: float = 0.05,
+                 power: float = 0.8) -> tuple[int | None, float, float]:
+    """(seeds per cell for ``power`` at the planning effect, that effect = max(|estimate|,
+    PLANNING_EFFECT), the effect detectable with ``power`` at the current ``seeds``) from the
+    power planner. One seed of every cell adds Σ w_k² s_k² to the contrast's variance; the
+    planner's S − 1 degrees of freedom are fewer than Welch–Satterthwaite's, so both answers err
+    on the safe side. (None, effect, inf) when a cell has no variance estimate."""
+    sigma2 = float((np.asarray(weights, float) ** 2 * np.asarray(variances, float)).sum())
+    target = max(abs(float(estimate)), PLANNING_EFFECT) if np.isfinite(estimate) else PLANNING_EFFECT
+    if not np.isfinite(sigma2) or sigma2 <= 0 or seeds < 2:
+        return None, target, float("inf")
+    c = pw.Components(sigma2, 0.0, seeds - 1)
+    return pw.seeds_needed(c, target, alpha, power), target, pw.detectable_effect(c, seeds, alpha, power)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ablate.reports.power import MAX_SEEDS
 from ablate.stats import holm
-from ablate.studies.analyses.contrast import contrast_arrays
+from ablate.studies.analyses.contrast import contrast_arrays, seeds_needed
 
 
 @dataclass
@@ -36,6 +37,10 @@ class GainLine:
     p_holm: float
     df: float
     verdict: str
+    seeds: int = 0  # in the smallest cell
+    detectable: float = float("inf")  # |gain| found with 80 % power at these seeds (points)
+    planned: float = 0.0  # the gain the next field plans for: max(|gain|, 1 point)
+    seeds_needed: int | None = None  # per arm for 80 % power at `planned` (before Holm)
 
 
 def cell_arrays(scores: dict[str, np.ndarray], tasks: list[str], members: list[str], baseline: str,
@@ -60,9 +65,12 @@ def gains(scores: dict[str, np.ndarray], tasks: list[str], baseline: str, groups
         members = [a for a, grp in groups.items() if grp == g]
         for c in order_cats:
             in_cat = [t for t in tasks if categories[t] == c]
-            est, _, df, p, lo, hi = contrast_arrays(*cell_arrays(scores, tasks, members, baseline, in_cat), alpha=alpha)
+            means, variances, counts, weights = cell_arrays(scores, tasks, members, baseline, in_cat)
+            est, _, df, p, lo, hi = contrast_arrays(means, variances, counts, weights, alpha=alpha)
+            seeds = int(counts.min())
+            needed, planned, detectable = seeds_needed(variances, weights, seeds, float(est), alpha)
             lines.append(GainLine(g, c, members, in_cat, float(est), float(lo), float(hi), float(p), float("nan"),
-                                  float(df), ""))
+                                  float(df), "", seeds, detectable, planned, needed))
     testable = [m for m in lines if np.isfinite(m.p)]
     for m, ph in zip(testable, holm(np.array([m.p for m in testable])) if testable else []):
         m.p_holm = float(ph)
@@ -88,4 +96,19 @@ def support(lines: list[GainLine], seeds: dict[str, int], alpha: float = 0.05) -
         out.append(f"Groups with one task ({', '.join(single)}): a group difference cannot be told apart from that "
                    "task's own effect.")
     out.append(f"Holm over the {len(lines)} (group, category) lines: a 'gain' survives all of them at α = {alpha}.")
+    planned = [m for m in lines if np.isfinite(m.detectable)]
+    if planned:
+        worst = max(planned, key=lambda m: m.detectable)
+        best = min(planned, key=lambda m: m.detectable)
+        out.append(f"With these seeds a line detects (80 % power, before Holm) a gain of {best.detectable:.1f} points "
+                   f"({best.group} / {best.category}) to {worst.detectable:.1f} points ({worst.group} / {worst.category}).")
+        short = [m for m in planned if m.seeds_needed is None or m.seeds_needed > m.seeds]
+        if short:
+            out.append("Seeds per arm needed for 80 % power at max(|gain|, 1 point): "
+                       + "; ".join(f"{m.group} / {m.category} {_needed(m.seeds_needed)} for {m.planned:.1f} points"
+                                   for m in short) + ".")
     return out
+
+
+def _needed(n: int | None) -> str:
+    return f"about {n}" if n is not None else f"more than {MAX_SEEDS}"

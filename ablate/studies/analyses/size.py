@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ablate.reports import power as pw
-from ablate.studies.analyses.contrast import Contrast, bootstrap_interval, contrast
+from ablate.reports.power import MAX_SEEDS
+from ablate.studies.analyses.contrast import Contrast, bootstrap_interval, contrast, seeds_needed
 
 WEIGHTS = (1.0, -1.0, -1.0, 1.0)  # A_large, B_large, A_small, B_small
 
@@ -53,12 +53,12 @@ def interaction(scores: dict[tuple[str, str], np.ndarray], task_a: str, task_b: 
         verdict = f"interaction: {better} gains more (relative to the other task) on {large} than on {small}"
     else:
         verdict = "no interaction detected"
-    sigma2 = float(sum(np.var(c, ddof=1) if len(c) > 1 else np.nan for c in cells))  # one seed's DiD variance
-    target = max(abs(did.estimate), 1.0)
-    needed = pw.seeds_needed(pw.Components(sigma2, 0.0, seeds - 1), target, alpha) if sigma2 > 0 else None
+    variances = [np.var(c, ddof=1) if len(c) > 1 else np.nan for c in cells]
+    needed, target, _ = seeds_needed(variances, WEIGHTS, seeds, did.estimate, alpha)
     support = (f"{seeds} seeds per (task, model) cell: the {100 * (1 - alpha):g} % interval of the interaction is "
                f"[{did.low:+.2f}, {did.high:+.2f}] points (bootstrap over seeds: [{lo:+.2f}, {hi:+.2f}]). "
                + (f"About {needed} seeds per cell would detect an interaction of {target:.1f} points with 80 % power."
-                  if needed else "Seeds needed: not estimable (no seed variance measured)."))
+                  if needed else f"More than {MAX_SEEDS} seeds per cell would be needed for {target:.1f} points."
+                  if np.isfinite(did.se) and did.se > 0 else "Seeds needed: not estimable (no seed variance measured)."))
     return Interaction(task_a, task_b, large, small, metric, did, lo, hi, float(cells[0].mean() - cells[1].mean()),
                        float(cells[2].mean() - cells[3].mean()), verdict, support, needed)

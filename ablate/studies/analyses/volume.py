@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from ablate.reports.power import MAX_SEEDS
 from ablate.stats import holm
-from ablate.studies.analyses.contrast import contrast
+from ablate.studies.analyses.contrast import PLANNING_EFFECT, contrast
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Trend:
     high: float
     p: float
     verdict: str
+    seeds: int = 0  # per volume
+    planned: float = 0.0  # the slope the next field plans for: max(|slope|, 1 point per 10×)
+    seeds_needed: int | None = None  # per volume for 80 % power at `planned`, same volumes
 
 
 @dataclass
@@ -86,7 +90,46 @@ def trend(arm: str, volumes: np.ndarray, scores: np.ndarray, alpha: float = 0.05
         return None
     slope, lo, hi, p = (float(v) for v in slope_test(volumes, scores, alpha))
     verdict = ("grows with volume" if slope > 0 else "falls with volume") if p <= alpha else "no trend detected"
-    return Trend(arm, slope, lo, hi, p, verdict)
+    planned = max(abs(slope), PLANNING_EFFECT)
+    x = np.log10(volumes[volumes > 0].astype(float))
+    y = scores[volumes > 0]
+    resid = y - (y.mean() + slope * (x - x.mean()))[:, None]
+    n = y.size
+    sigma2 = float((resid**2).sum() / (n - 2)) if n > 2 else math.nan
+    needed = slope_seeds_needed(float(((x - x.mean()) ** 2).sum()), sigma2, planned, alpha, volumes=len(x))
+    return Trend(arm, slope, lo, hi, p, verdict, scores.shape[-1], planned, needed)
+
+
+def trend_support(t: Trend) -> str:
+    """How many seeds the trend test of ``t`` needs, in words."""
+    if t.seeds_needed is None:
+        return f"{t.arm}: seeds needed for a slope of {t.planned:.1f} points per 10× not estimable (no residual variance, or more than {MAX_SEEDS})."
+    enough = "enough" if t.seeds_needed <= t.seeds else "needed"
+    return (f"{t.arm}: about {t.seeds_needed} seeds per volume ({enough}; {t.seeds} now) detect a slope of "
+            f"{t.planned:.1f} points per 10× examples with 80 % power on these volumes.")
+
+
+def slope_power(sxx: float, sigma2: float, slope: float, seeds: int, volumes: int, alpha: float = 0.05) -> float:
+    """Power of the trend test at a true ``slope`` with ``seeds`` per volume: noncentral t with
+    the test's own N − 2 degrees of freedom (``sxx``: Σ (log10 v − mean)² over the volumes)."""
+    df = seeds * volumes - 2
+    nc = slope / math.sqrt(sigma2 / (seeds * sxx))
+    crit = sps.t.ppf(1 - alpha / 2, df)
+    return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+
+
+def slope_seeds_needed(sxx: float, sigma2: float, slope: float, alpha: float = 0.05, power: float = 0.8,
+                       volumes: int | None = None) -> int | None:
+    """Seeds per volume for ``power`` at ``slope`` (None: no residual variance measured, or more
+    than MAX_SEEDS). The power planner models a difference of two arms; a slope's test has its
+    own variance (σ² / (S · sxx)) and degrees of freedom, so it is computed here the same way."""
+    if not (np.isfinite(sigma2) and sigma2 > 0 and sxx > 0):
+        return None
+    v = volumes or 2
+    for seeds in range(max(2, -(-3 // v)), MAX_SEEDS + 1):
+        if slope_power(sxx, sigma2, slope, seeds, v, alpha) >= power:
+            return seeds
+    return None
 
 
 def equal_volume(curves: dict[str, tuple[np.ndarray, np.ndarray]], alpha: float = 0.05) -> list[EqualVolume]:
