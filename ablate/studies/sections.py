@@ -122,7 +122,11 @@ def section_typology(rows: list[Row], options: dict, alpha: float, n_rep: int, r
                             "English being the pivot). p: permutation over languages; interval: bootstrap over "
                             f"languages and seeds; Holm over all {len(lines)} lines (exploratory across families)."))
     sec.blocks.append(("table", ["arm", "model", "task", "family", "L", "ρ", f"{100 * (1 - alpha):g} % CI", "p", "p (Holm)", "verdict"], table))
-    sec.blocks.append(("list", sorted({m["support"] for m in lines})))
+    said: dict[tuple[str, str, str], list[str]] = {}  # (arm, task, statement) -> its families
+    for m in lines:
+        said.setdefault((m["arm"], m["task"], m["support"]), []).append(m["family"])
+    sec.blocks.append(("list", [f"{arm} / {task} ({', '.join(fams) if len(fams) < len(families) else 'every family'}): {text}"
+                                for (arm, task, text), fams in said.items()]))
     sec.data = {"lines": lines, "families": families}
     if scatter:
         sec.figures["typology.png"] = figs.scatter(scatter, f"URIEL {families[0]} distance from English")
