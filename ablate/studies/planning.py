@@ -17,6 +17,9 @@ from ablate.studies.matrix import Matrix
 # (revisions pinned when the Hub is reachable): they never make a finished run a different one.
 NOT_COMPARED = ("output_dir", "tracking_uri", "experiment", "seeds", "offline", "device",
                 "dataset_revisions", "model_revision", "data_dir")
+# Settings groups only one phase kind reads: every run logs them, but they make two runs
+# different only when the run has that phase (stilts with other mt.langs is the same stilts).
+READ_BY = {"mt": "translate"}
 
 
 @dataclass
@@ -96,7 +99,7 @@ def finished_runs(requests, base: Mapping[str, Any]) -> dict[RunRequest, Any]:
         plan, cfg = request.plan(base)
         arm = Arm(request.recipe, request.task)
         runs = cache.setdefault((arm, cfg.model), store.runs(arm, cfg.model))
-        want = expected_params(cfg)
+        want = expected_params(cfg, {p.kind for p in plan.phases})
         targets = {p.task for p in plan.phases if p.kind in ("evaluate", "retrieve")}
         for run in sorted(runs, key=lambda r: -r.start_time):
             if (run.finished and run.seed == request.seed and set(run.targets) == targets
@@ -106,8 +109,15 @@ def finished_runs(requests, base: Mapping[str, Any]) -> dict[RunRequest, Any]:
     return found
 
 
-def expected_params(cfg) -> dict[str, str]:
-    return {k: v for k, v in cfg.flat().items() if k.split(".")[0] not in NOT_COMPARED}
+def expected_params(cfg, kinds: set[str]) -> dict[str, str]:
+    """The settings a finished run must agree on, given the phase kinds of its plan."""
+    out = {}
+    for k, v in cfg.flat().items():
+        group = k.split(".")[0]
+        if group in NOT_COMPARED or (group in READ_BY and READ_BY[group] not in kinds):
+            continue
+        out[k] = v
+    return out
 
 
 def matches(params: Mapping[str, str], want: Mapping[str, str]) -> bool:

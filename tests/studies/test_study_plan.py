@@ -139,3 +139,13 @@ def test_report_before_any_run_names_the_missing_runs_and_the_command(tmp_path, 
     assert "ablate run stilts --task mnli --targets xnli,tatoeba --model tiny-xlmr --seeds 1" in err
     assert f"ablate study run typology --preset smoke -o {tmp_path}" in err
     assert not (tmp_path / "r").exists()  # nothing half-written
+
+
+def test_settings_a_run_does_not_read_do_not_make_it_another_run(tmp_path):
+    # multilingual's smoke grid sets mt.langs = de, fr for every recipe; only mt-translate reads it
+    m = matrix.build(spec.load("multilingual"), "smoke")
+    other_langs = {"mt.langs": "['de']"}
+    write_runs(tmp_path, list(m.requests), lambda r, t, lang: 50.0, param_override=other_langs)
+    p = planning.make(m, {"output_dir": str(tmp_path)})
+    assert {r.recipe for r in p.done} == {"baseline", "stilts"}  # a stilts run with other mt.langs is the same run
+    assert {r.recipe for r in p.missing} == {"mt-translate"}  # it translated other languages: not the same
