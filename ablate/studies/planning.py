@@ -20,6 +20,8 @@ NOT_COMPARED = ("output_dir", "tracking_uri", "experiment", "seeds", "offline", 
 # Settings groups only one phase kind reads: every run logs them, but they make two runs
 # different only when the run has that phase (stilts with other mt.langs is the same stilts).
 READ_BY = {"mt": "translate"}
+# Compared on their own above (targets as a set: `--targets tatoeba,xnli` is `xnli,tatoeba`).
+COMPARED_APART = ("targets", "recipe", "task", "model", "preset")
 
 
 @dataclass
@@ -114,7 +116,7 @@ def expected_params(cfg, kinds: set[str]) -> dict[str, str]:
     out = {}
     for k, v in cfg.flat().items():
         group = k.split(".")[0]
-        if group in NOT_COMPARED or (group in READ_BY and READ_BY[group] not in kinds):
+        if group in NOT_COMPARED or k in COMPARED_APART or (group in READ_BY and READ_BY[group] not in kinds):
             continue
         out[k] = v
     return out

@@ -149,3 +149,14 @@ def test_settings_a_run_does_not_read_do_not_make_it_another_run(tmp_path):
     p = planning.make(m, {"output_dir": str(tmp_path)})
     assert {r.recipe for r in p.done} == {"baseline", "stilts"}  # a stilts run with other mt.langs is the same run
     assert {r.recipe for r in p.missing} == {"mt-translate"}  # it translated other languages: not the same
+
+
+def test_targets_in_another_order_are_the_same_runs(tmp_path):
+    # typology's smoke grid has targets xnli, tatoeba; a user's spec with tatoeba, xnli finds its runs
+    m = matrix.build(spec.load("typology"), "smoke")
+    write_runs(tmp_path, list(m.requests), lambda r, t, lang: 50.0)
+    mine = tmp_path / "mine.toml"
+    mine.write_text((spec._specs_dir() / "typology.toml").read_text().replace('["xnli", "tatoeba"]', '["tatoeba", "xnli"]'))
+    reordered = matrix.build(spec.load(str(mine)), "smoke")
+    assert [r.targets for r in reordered.requests] == [("tatoeba", "xnli")] * 2
+    assert len(planning.make(reordered, {"output_dir": str(tmp_path)}).done) == 2
