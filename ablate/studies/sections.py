@@ -71,7 +71,7 @@ def section_gains(rows: list[Row], options: dict, alpha: float, by_group: bool, 
             sec.blocks.append(("h", 3, f"Each arm vs the baseline, per task and overall (compare machinery) — {model}"))
             if compare_lines:
                 sec.blocks.append(("table", ["arm", "level", "task", "Δ", f"{100 * (1 - alpha):g} % CI", "p", "p (Holm)", "note"],
-                                   [[m.treatment, m.level, m.task or "all", _f(m.delta), f"[{_f(m.low)}, {_f(m.high)}]",
+                                   [[m.treatment, m.level, m.task or "all", _f(m.delta), "—" if m.refused else f"[{_f(m.low)}, {_f(m.high)}]",
                                      _p(m.p), _p(m.p_holm), m.refused or ""] for m in compare_lines]))
                 sec.data[model]["compare"] = [asdict(m) for m in compare_lines]
             sec.blocks.append(("p", note))
