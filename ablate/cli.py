@@ -34,7 +34,7 @@ err_console = Console(stderr=True)
 
 # Options shared by `plan` and `run`.
 TaskOpt = Annotated[Optional[str], typer.Option("--task", "-t", help="English intermediate task (see `ablate tasks`).")]
-TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, or `xtreme` for all nine.")]
+TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, `xtreme` (all nine) or `xtreme-r` (all ten).")]
 SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds; one full pipeline each.")]
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
@@ -49,6 +49,7 @@ LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: 
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
 MaxTrainOpt = Annotated[Optional[int], typer.Option("--max-train-examples", help="Subsample the intermediate training data to N examples (stratified by label for classification; 0 = all).")]
+MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
 
@@ -150,6 +151,7 @@ def plan_cmd(
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
+    mix_language_sets: MixSetsOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -160,7 +162,8 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
@@ -194,6 +197,7 @@ def run_cmd(
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
+    mix_language_sets: MixSetsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -206,7 +210,8 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
 
@@ -241,8 +246,9 @@ def translate_cmd(
     run_plan(Plan(recipe="translate", question="Machine-translate intermediate data", phases=(phase,)), cfg, quiet=quiet)
 
 
-def run_plan(plan, cfg, quiet: bool = False, tracker=None):
-    """Execute a plan with tracking and print the summary (also used by `ablate demo`)."""
+def run_plan(plan, cfg, quiet: bool = False, tracker=None, kind: str = "run"):
+    """Execute a plan with tracking and print the summary (also used by `ablate demo`, and by
+    sweep jobs: kind "build" for a job that only builds shared phases, see ablate.execute)."""
     from ablate.data.hub import prepare
 
     offline = prepare(cfg.offline)
@@ -264,7 +270,9 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
         err_console.print("[yellow]The Hugging Face Hub is unreachable: working offline (local caches only).[/]")
     bars = not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1"
     with Progress(console=console, enabled=bars, lines=not quiet) as progress:
-        runs = execute(plan, cfg, tracker, progress)
+        runs = execute(plan, cfg, tracker, progress, parent_kind=kind)
+    if kind != "run":
+        return runs
     for table in run_summary.tables(plan, cfg, runs, console.width):
         console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "

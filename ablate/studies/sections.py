@@ -25,7 +25,13 @@ class Section:
 
 
 def category_of(task: str) -> str:
-    return next((c for c, members in CATEGORIES.items() if task in members), "other")
+    """XTREME's category; XTREME-R's additions by the XTREME-R paper's categories (LAReQA is
+    retrieval there, `_xr` variants as their XTREME task, XCOPA classification first)."""
+    from ablate.metrics.xtreme_r_score import CATEGORIES as R_CATEGORIES
+
+    base = task.removesuffix("_xr")
+    return next((c for cats in (CATEGORIES, R_CATEGORIES, {"retrieval": ("lareqa",)})
+                 for c, members in cats.items() if base in members), "other").replace("tagging", "structured_prediction")
 
 
 def _f(x, digits: int = 2) -> str:
