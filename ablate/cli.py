@@ -39,7 +39,7 @@ SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separate
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override any setting: KEY=VALUE, e.g. finetune.xnli.epochs=1 or finetune.*.max_steps=100.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Hub id, local model directory, or tiny-xlmr.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Hub id, local model directory, or tiny-xlmr / tiny-xlmr-2x.")]
 OutOpt = Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Phase cache, predictions and the default MLflow store.")]
 ExpOpt = Annotated[Optional[str], typer.Option("--experiment", "-e", help="MLflow experiment (shared by all recipes by default).")]
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: sqlite inside --output-dir).")]
@@ -49,6 +49,7 @@ LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: 
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate and the multilingual intermediate tasks (xnli_translate_train, ...): train on `translated` (non-English) or `en+translated` data.")]
 TrustOpt = Annotated[Optional[bool], typer.Option("--trust-remote-code", help="Let a model run its own Python code (auto_map); off unless given, recorded in the signature.")]
+MaxTrainOpt = Annotated[Optional[int], typer.Option("--max-train-examples", help="Subsample the intermediate training data to N examples (stratified by label for classification; 0 = all).")]
 MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
@@ -71,6 +72,13 @@ def _mt_overrides(langs, mt_model, mt_mix, min_chrf) -> dict:
     if min_chrf is not None:
         mt["min_chrf"] = min_chrf
     return mt
+
+
+def _volume(sets, max_train_examples) -> list[str] | None:
+    """--max-train-examples N as `--set intermediate.*.max_train_examples=N` (a task-specific --set wins)."""
+    if max_train_examples is None:
+        return sets
+    return [f"intermediate.*.max_train_examples={max_train_examples}", *(sets or [])]
 
 
 def _overrides(**given) -> dict:
@@ -155,7 +163,8 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mix_language_sets: MixSetsOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
+    mix_language_sets: MixSetsOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -165,7 +174,7 @@ def plan_cmd(
     from ablate.keys import KeyMaker, explain
     from ablate.store import PhaseStore
 
-    r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
+    r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
                       mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
@@ -206,6 +215,7 @@ def run_cmd(
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, trust_remote_code: TrustOpt = None,
+    max_train_examples: MaxTrainOpt = None,
     mix_language_sets: MixSetsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
@@ -217,7 +227,7 @@ def run_cmd(
 
       ablate run stilts --task mnli --targets xnli,pawsx --seeds 1,2,3   (GPU + Hub: the paper's setting)
     """
-    r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
+    r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, trust_remote_code=trust_remote_code,
                       mix_language_sets=mix_language_sets,
@@ -346,14 +356,14 @@ def _register_export_commands() -> None:
 _register_export_commands()
 
 
-def _register_sweep_commands() -> None:
-    """`ablate sweep` and `ablate sweep status` live in ablate.sweep.commands."""
-    from ablate.sweep.commands import sweep_app
+def _register_study_commands() -> None:
+    """`ablate study list|plan|run|report` live in ablate.studies.commands."""
+    from ablate.studies.commands import study_app
 
-    app.add_typer(sweep_app, name="sweep")
+    app.add_typer(study_app, name="study")
 
 
-_register_sweep_commands()
+_register_study_commands()
 
 
 @app.callback()

@@ -85,6 +85,8 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.compute import signature_precision
 
         extra["prec"] = signature_precision(cfg.compute, cfg.device)
+    if _has_intermediate(plan) and cfg.intermediate_settings(cfg.task).max_train_examples:
+        extra["ntrain"] = cfg.intermediate_settings(cfg.task).max_train_examples  # a volume ablation, readable
     extra["cfg"] = config_hash(cfg)
     return extra
 

@@ -21,6 +21,10 @@ TINY_MODELS = {
     # 2 layers, hidden 64: every head runs a Trainer step in well under a second on a CPU.
     "tiny-xlmr": dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
                       intermediate_size=128, max_position_embeddings=514 + 2, vocab_size=4000),
+    # Twice the width and depth on the same tokenizer: the second size of the smoke preset, so a
+    # model-size axis (research question 3) runs offline.
+    "tiny-xlmr-2x": dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=4,
+                         intermediate_size=256, max_position_embeddings=514 + 2, vocab_size=4000),
 }
 TINY_BUILD_VERSION = 1  # bump when the builder changes what it writes
 

@@ -95,7 +95,10 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         train = load_translated_train(spec, translated, cfg, mix)
         train_sources = f"{mix} translations of " + " + ".join(s.describe() for s in spec.train)
     if settings.max_train_examples and settings.max_train_examples < len(train):
-        train = train.shuffle(seed=SELECTION_SEED).select(range(settings.max_train_examples))
+        from ablate.data.subsample import subsample_indices
+
+        labels = train["label"] if spec.format == "classification" else None  # stratified by label
+        train = train.select(subsample_indices(len(train), settings.max_train_examples, labels, SELECTION_SEED))
     dev_removed: dict[str, int] = {}
     dev = load_task_split(spec, "dev", cfg, counts=dev_removed)
     dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
