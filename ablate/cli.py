@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ablate.errors import AblateError
+from ablate.mixing.cli_options import CapOpt, SamplingOpt, TasksOpt, TemperatureOpt, multitask_layer
 
 app = typer.Typer(
     name="ablate",
@@ -82,7 +83,7 @@ def _overrides(**given) -> dict:
     return out
 
 
-def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags):
+def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, multitask: dict | None = None, **flags):
     from ablate.config import resolve
     from ablate.recipes import load
 
@@ -90,6 +91,8 @@ def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags)
     layer = _overrides(sets=sets, recipe=recipe, **flags)
     if mt:
         layer["mt"] = {**layer.get("mt", {}), **mt}
+    if multitask:
+        layer["multitask"] = {**layer.get("multitask", {}), **multitask}
     cfg = resolve(preset, config, layer)
     return r, cfg
 
@@ -105,7 +108,7 @@ def recipes_cmd() -> None:
     table.add_column("question it answers")
     for name in available():
         r = load(name)
-        table.add_row(name, "yes" if r.needs_task else "no", r.question)
+        table.add_row(name, "yes" if r.needs_task else "--tasks" if r.takes_tasks else "no", r.question)
     console.print(table)
 
 
@@ -141,7 +144,8 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, tasks: TasksOpt = None, sampling: SamplingOpt = None,
+    temperature: TemperatureOpt = None, cap: CapOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -152,7 +156,8 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      multitask=multitask_layer(tasks, sampling, temperature, cap))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
@@ -173,6 +178,10 @@ def plan_cmd(
                 status = f"to run: {explain(parts, stored[p.kind])}"
             table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status)
     console.print(table)
+    from ablate.mixing.planning import sampler_tables
+
+    for sampler_table in sampler_tables(plan, cfg):  # multi-task phases: P(task), expected steps
+        console.print(sampler_table)
     for note in keymaker.notes:
         console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")
@@ -185,7 +194,8 @@ def run_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, tasks: TasksOpt = None, sampling: SamplingOpt = None,
+    temperature: TemperatureOpt = None, cap: CapOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -198,7 +208,8 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      multitask=multitask_layer(tasks, sampling, temperature, cap))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
 

@@ -19,6 +19,7 @@ import yaml
 
 from ablate.errors import AblateError, unknown
 from ablate.config_check import check
+from ablate.mixing.settings import MULTITASK_DEFAULTS, normalise as normalise_multitask
 from ablate.train_settings import MT_DEFAULTS, PAPER_FINETUNE, PAPER_INTERMEDIATE, SMOKE_TRAIN, TrainSettings
 
 
@@ -51,9 +52,11 @@ class RunConfig:
     mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
+    # The multitask recipe's task set and sampler (ablate.mixing.settings).
+    multitask: Mapping[str, Any] = field(default_factory=lambda: dict(MULTITASK_DEFAULTS))
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "retrieval", "mt", "intermediate", "finetune"):
+        for name in ("dataset_revisions", "retrieval", "mt", "intermediate", "finetune", "multitask"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -199,7 +202,7 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = _merge_settings(getattr(cfg, key), value, f"{key}", source)
         elif key == "dataset_revisions":
             changes[key] = {**cfg.dataset_revisions, **_mapping(value, key, source)}
-        elif key in ("retrieval", "mt"):
+        elif key in ("retrieval", "mt", "multitask"):
             value = _mapping(value, key, source)
             current = getattr(cfg, key)
             for k in value:
@@ -208,6 +211,8 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             value = dict(value)
             if key == "mt" and isinstance(value.get("langs"), str):
                 value["langs"] = [x.strip() for x in value["langs"].split(",") if x.strip()]
+            if key == "multitask":
+                value = normalise_multitask(value)
             changes[key] = {**current, **value}
         else:
             changes[key] = _coerce(key, value, known[key].type, source)

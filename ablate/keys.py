@@ -83,18 +83,21 @@ class KeyMaker:
         return digest([__version__, CODE_VERSIONS[kind], code_digest(RUNNERS[kind].partition(":")[0])])
 
     def data(self, phase: Phase) -> str:
-        ident = (phase.kind, phase.task)
+        ident = (phase.kind, phase.task, phase.tasks)
         if ident not in self._data:
-            self._data[ident] = digest(self._data_parts(phase))
+            if phase.tasks:  # multi-task training reads every task's training data
+                self._data[ident] = digest([self._data_parts(phase.kind, t) for t in phase.tasks])
+            else:
+                self._data[ident] = digest(self._data_parts(phase.kind, phase.task))
         return self._data[ident]
 
-    def _data_parts(self, phase: Phase) -> list:
+    def _data_parts(self, kind: str, task: str) -> list:
         from ablate.data import bucc
         from ablate.data.load import FIXTURES, LOCAL_READERS, _find_local, revision_of
 
         cfg = self.cfg
-        spec = get_task(phase.task)
-        if phase.kind in ("evaluate", "retrieve"):
+        spec = get_task(task)
+        if kind in ("evaluate", "retrieve"):
             sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in spec.languages]
         else:  # training phases and translation read the English train and dev data (and what
             # selection excludes from dev: XQuAD.en's contexts for SQuAD)
