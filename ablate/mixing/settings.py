@@ -44,8 +44,9 @@ def tasks_of(cfg: "RunConfig") -> tuple[str, ...]:
 
 
 def arm_task(tasks: tuple[str, ...]) -> str:
-    """How the arm names its task set: `all` for the paper's nine, else `mnli+squad+hellaswag`."""
-    return ALL if set(tasks) == set(PAPER_TASKS) else "+".join(tasks)
+    """How the arm names its task set: `all` for the paper's nine, else `mnli-squad-hellaswag`
+    (task names have no '-'; MLflow metric names and --arms lists allow no '+' or ',')."""
+    return ALL if set(tasks) == set(PAPER_TASKS) else "-".join(tasks)
 
 
 def check(cfg: "RunConfig") -> None:
