@@ -20,6 +20,9 @@ def _value(metrics, key) -> str:
 
 
 def _title(plan, cfg) -> str:
+    multi = next((p for p in plan.phases if p.kind == "multitask"), None)
+    if multi is not None:
+        return f"{plan.recipe} --tasks {','.join(multi.tasks)}"
     return plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
 
 

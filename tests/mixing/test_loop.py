@@ -24,7 +24,7 @@ def built():
 
 
 def test_task_objectives_implement_the_protocol_on_one_encoder(built):
-    _, (_, encoder, objectives, _) = built
+    encoder, objectives = built[1].encoder, built[1].objectives
     assert [o.name for o in objectives] == list(TASKS)
     shared = {id(p) for p in encoder.parameters()}
     for o in objectives:
@@ -41,7 +41,7 @@ def test_task_objectives_implement_the_protocol_on_one_encoder(built):
 def test_a_step_gives_gradients_to_the_sampled_head_and_the_encoder_only(built, sampled):
     from ablate.mixing.loop import accumulate
 
-    _, (_, encoder, objectives, _) = built
+    encoder, objectives = built[1].encoder, built[1].objectives
     for p in unique_parameters([encoder, *(o.head for o in objectives)]):
         p.grad = None
     objective = next(o for o in objectives if o.name == sampled)
@@ -59,7 +59,8 @@ def test_the_loop_follows_the_schedule_and_restores_the_selected_state(built):
     from ablate.mixing.loop import train_mixture
     from ablate.mixing.sampler import TaskSampler
 
-    cfg, (_, encoder, objectives, _) = built
+    cfg = built[0]
+    encoder, objectives = built[1].encoder, built[1].objectives
     sampler = TaskSampler({o.name: o.size for o in objectives}, "uniform", seed=11)
     settings = replace(cfg.intermediate_settings("*"), eval_every=2, patience=100)
     logged: list[tuple[dict, int]] = []
@@ -101,7 +102,8 @@ def test_patience_stops_training(built):
     from ablate.mixing.loop import train_mixture
     from ablate.mixing.sampler import TaskSampler
 
-    cfg, (_, encoder, objectives, _) = built
+    cfg = built[0]
+    encoder, objectives = built[1].encoder, built[1].objectives
     mnli = objectives[0]
     flat = iter([50.0] * 100)
     mnli_score = mnli.dev_score
