@@ -115,3 +115,34 @@ def test_patience_stops_training(built):
         del mnli.dev_score
     assert mnli.dev_score == mnli_score
     assert result.steps == 3 and result.best_step == 1 and result.evaluations == 3
+
+
+def test_anli_plus_is_one_nli_head_and_each_task_keeps_its_max_length():
+    from ablate.config import resolve
+    from ablate.mixing.phase import build
+    from ablate.models import resolve_model
+    from ablate.tasks import get_task
+
+    cfg = resolve("smoke", None, {"recipe": "multitask", "multitask": {"tasks": "anli_plus,squad"},
+                                  "intermediate": {"anli_plus": {"max_seq_length": 16}, "squad": {"max_seq_length": 32}}})
+    per_task = {t: asdict(cfg.intermediate_settings(t)) for t in ("anli_plus", "squad")}
+    built = build(cfg, ("anli_plus", "squad"), per_task, 2, resolve_model(cfg.model), None)
+    anli, squad = built.objectives
+    # one objective, one 3-way head, over all five parts (ANLI R1-R3, MNLI, SNLI)
+    assert anli.name == "anli_plus" and anli.head.config.num_labels == 3
+    assert anli.size == _labelled_rows(get_task("anli_plus").train) > 0
+    assert [r["name"] for r in built.records].count("anli_plus.train") == 1
+    assert built.records[0]["source"].count(" + ") == 4
+    for objective, limit in ((anli, 16), (squad, 32)):
+        lengths = [len(ids) for ids in objective.features["input_ids"]]
+        assert max(lengths) == limit  # truncated (or windowed) to the task's own length, not a global one
+
+
+def _labelled_rows(sources) -> int:
+    """Fixture rows with a gold label (SNLI's -1 rows have none), read straight from the files."""
+    import json
+
+    from ablate.data.load import FIXTURES, _find_local
+
+    return sum(json.loads(line)["label"] != -1 for src in sources
+               for line in _find_local(FIXTURES, src).read_text().splitlines() if line.strip())
