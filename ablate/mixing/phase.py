@@ -83,9 +83,22 @@ def run_multitask(ctx: PhaseContext) -> PhaseResult:
         result = train_mixture(encoder, objectives, sampler, loop, total, seed=ctx.seed, log=ctx.log,
                                tick=lambda: bar.advance(1))
     save_encoder(encoder, built.tokenizer, ctx.out / "encoder")
+    info = {
+        "runtime_s": round(time.time() - started, 3), "steps": result.steps, "planned_steps": total,
+        "best_step": result.best_step, "evaluations": result.evaluations, "device": str(device),
+        "train_examples": sizes, "probabilities": sampler.probabilities,
+        "expected_steps": sampler.expected_steps(total), "realised_steps": result.task_steps,
+        "parameters": sum(p.numel() for p in encoder.parameters()), "model_path": model_path,
+        "selection": "mean of the tasks' English-dev selection metrics", "selection_removed": built.removed,
+    }
+    return PhaseResult(metrics=_metrics(result, sampler, built), tags=_tags(sampler, built, loop, total),
+                       datasets=built.records, info=info)
 
+
+def _metrics(result, sampler: TaskSampler, built: Built) -> dict[str, float]:
+    """Selected dev scores, the sampler's probabilities and realised schedule, per-task losses."""
     metrics = {"train.steps": float(result.steps), "dev.mean": _or_nan(result.best_score)}
-    for o in objectives:
+    for o in built.objectives:
         metrics[f"dev.{o.name}.{o.metric}"] = _or_nan(result.dev_scores.get(o.name))
         metrics[f"sampler.p.{o.name}"] = sampler.probabilities[o.name]
         metrics[f"sampler.steps.{o.name}"] = float(result.task_steps[o.name])
@@ -93,28 +106,27 @@ def run_multitask(ctx: PhaseContext) -> PhaseResult:
         if o.name in result.train_loss:
             metrics[f"train.loss.{o.name}"] = result.train_loss[o.name]
         # as in single-task phase 2: XQuAD questions kept out of SQuAD's selection set, and so on
-        if "excluded" in built.removed[o.name]["dev"]:
-            metrics[f"selection.{o.name}.excluded_test_questions"] = float(built.removed[o.name]["dev"]["excluded"])
-        if "held_out" in built.removed[o.name]["train"]:
-            metrics[f"selection.{o.name}.held_out_train_examples"] = float(built.removed[o.name]["train"]["held_out"])
-    eval_every = max(1, min(loop.eval_every, total))
-    tags = {"sampler": sampler.describe(), "multitask.tasks": ",".join(tasks),
+        removed = built.removed[o.name]
+        if "excluded" in removed["dev"]:
+            metrics[f"selection.{o.name}.excluded_test_questions"] = float(removed["dev"]["excluded"])
+        if "held_out" in removed["train"]:
+            metrics[f"selection.{o.name}.held_out_train_examples"] = float(removed["train"]["held_out"])
+    return metrics
+
+
+def _tags(sampler: TaskSampler, built: Built, loop: TrainSettings, total: int) -> dict[str, str]:
+    """The sampler and the selection rule in words (the rule names every metric it averages)."""
+    objectives = built.objectives
+    eval_every = max(1, min(loop.eval_every, total))  # as train_mixture clips it
+    tags = {"sampler": sampler.describe(), "multitask.tasks": ",".join(o.name for o in objectives),
             "selection": f"en-dev:mean({','.join(f'{o.name}.{o.metric}' for o in objectives)}):every{eval_every}"
                          f":patience{loop.patience}",
-            "selection.set": " ; ".join(f"{o.name}: " + " + ".join(s.describe() for s in o.spec.dev) for o in objectives)}
-    info = {
-        "runtime_s": round(time.time() - started, 3), "steps": result.steps, "planned_steps": total,
-        "best_step": result.best_step, "evaluations": result.evaluations, "device": str(device),
-        "train_examples": sizes, "probabilities": sampler.probabilities,
-        "expected_steps": sampler.expected_steps(total), "realised_steps": result.task_steps,
-        "parameters": sum(p.numel() for p in encoder.parameters()), "model_path": model_path,
-        "selection": "mean of the tasks' English-dev selection metrics",
-    }
+            "selection.set": " ; ".join(f"{o.name}: " + " + ".join(s.describe() for s in o.spec.dev)
+                                        for o in objectives)}
     rules = [rule for o in objectives for s in (*o.spec.train, *o.spec.dev) for rule in s.rules()]
     if rules:
         tags["selection.rules"] = "; ".join(dict.fromkeys(rules))
-    info["selection_removed"] = built.removed
-    return PhaseResult(metrics=metrics, tags=tags, datasets=built.records, info=info)
+    return tags
 
 
 def _or_nan(value: float | None) -> float:
