@@ -104,3 +104,17 @@ def test_planning_imports_no_torch():
             "sampler_tables(load('multitask').plan(cfg), cfg); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_approximate_rerun_command_names_the_task_set():
+    """A run without its config.json is re-run from its tags: the arm's task set becomes --tasks."""
+    from types import SimpleNamespace
+
+    from ablate.reports.reproducibility import _tag_command
+
+    tags = {"recipe": "multitask", "intermediate_task": "mnli-squad", "targets": "xnli", "preset": "smoke",
+            "model": "tiny-xlmr"}
+    command = _tag_command(SimpleNamespace(tags=tags), [1, 2])
+    assert "--tasks mnli,squad" in command and "--task " not in command
+    _, plan = _plan(multitask={"tasks": "mnli,squad"})
+    assert plan.phase("intermediate:multitask").task == tags["intermediate_task"]  # the same arm again
