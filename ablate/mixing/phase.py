@@ -79,7 +79,7 @@ def run_multitask(ctx: PhaseContext) -> PhaseResult:
     total = planned_steps(sizes, {o.name: o.batch_size * o.grad_accum for o in objectives}, loop.epochs,
                           loop.max_steps)
     started = time.time()
-    with ctx.progress.bar(f"  train multitask {'+'.join(tasks)} (seed {ctx.seed})", total=total) as bar:
+    with ctx.progress.bar(f"  train multitask {ctx.phase.task} (seed {ctx.seed})", total=total) as bar:
         result = train_mixture(encoder, objectives, sampler, loop, total, seed=ctx.seed, log=ctx.log,
                                tick=lambda: bar.advance(1))
     save_encoder(encoder, built.tokenizer, ctx.out / "encoder")

@@ -35,10 +35,14 @@ def test_the_plan_hands_the_shared_encoder_to_every_target():
 
 def test_all_means_the_papers_nine_tasks():
     from ablate.mixing.settings import PAPER_TASKS
+    from ablate.run_summary import _title
 
-    _, plan = _plan(multitask={"tasks": "all"})
+    cfg, plan = _plan(multitask={"tasks": "all"})
     phase2 = plan.phase("intermediate:multitask")
     assert phase2.tasks == PAPER_TASKS and len(PAPER_TASKS) == 9 and phase2.task == "all"
+    assert _title(plan, cfg) == "multitask --tasks all"  # the run's title, not the nine names
+    cfg, plan = _plan(multitask={"tasks": "squad,mnli"})
+    assert _title(plan, cfg) == "multitask --tasks mnli,squad"
 
 
 def test_phase_key_follows_the_task_set_and_the_sampler_not_the_flag_order():
