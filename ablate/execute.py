@@ -87,7 +87,7 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
 
 def _arm_task(plan: Plan, cfg: RunConfig) -> str | None:
     """What names the arm's intermediate training: --task, a multi-task phase's task set
-    (`all`, `mnli+squad`), or None without phase 2."""
+    (`all`, `mnli-squad`), or None without phase 2."""
     for p in plan.phases:
         if p.kind == "intermediate":
             return cfg.task
