@@ -35,7 +35,7 @@ err_console = Console(stderr=True)
 
 # Options shared by `plan` and `run`.
 TaskOpt = Annotated[Optional[str], typer.Option("--task", "-t", help="English intermediate task (see `ablate tasks`).")]
-TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, or `xtreme` for all nine.")]
+TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, `xtreme` (all nine) or `xtreme-r` (all ten).")]
 SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds; one full pipeline each.")]
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
@@ -49,6 +49,7 @@ DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or
 LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 
 
@@ -144,8 +145,8 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, tasks: TasksOpt = None, sampling: SamplingOpt = None,
-    temperature: TemperatureOpt = None, cap: CapOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mix_language_sets: MixSetsOpt = None,
+    tasks: TasksOpt = None, sampling: SamplingOpt = None, temperature: TemperatureOpt = None, cap: CapOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -156,7 +157,8 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
                       multitask=multitask_layer(tasks, sampling, temperature, cap))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
@@ -194,8 +196,8 @@ def run_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, tasks: TasksOpt = None, sampling: SamplingOpt = None,
-    temperature: TemperatureOpt = None, cap: CapOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mix_language_sets: MixSetsOpt = None,
+    tasks: TasksOpt = None, sampling: SamplingOpt = None, temperature: TemperatureOpt = None, cap: CapOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -208,7 +210,8 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
                       multitask=multitask_layer(tasks, sampling, temperature, cap))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
@@ -244,8 +247,9 @@ def translate_cmd(
     run_plan(Plan(recipe="translate", question="Machine-translate intermediate data", phases=(phase,)), cfg, quiet=quiet)
 
 
-def run_plan(plan, cfg, quiet: bool = False, tracker=None):
-    """Execute a plan with tracking and print the summary (also used by `ablate demo`)."""
+def run_plan(plan, cfg, quiet: bool = False, tracker=None, kind: str = "run"):
+    """Execute a plan with tracking and print the summary (also used by `ablate demo`, and by
+    sweep jobs: kind "build" for a job that only builds shared phases, see ablate.execute)."""
     from ablate.data.hub import prepare
 
     offline = prepare(cfg.offline)
@@ -267,7 +271,9 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
         err_console.print("[yellow]The Hugging Face Hub is unreachable: working offline (local caches only).[/]")
     bars = not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1"
     with Progress(console=console, enabled=bars, lines=not quiet) as progress:
-        runs = execute(plan, cfg, tracker, progress)
+        runs = execute(plan, cfg, tracker, progress, parent_kind=kind)
+    if kind != "run":
+        return runs
     for table in run_summary.tables(plan, cfg, runs, console.width):
         console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "
@@ -329,6 +335,16 @@ def _register_export_commands() -> None:
 
 
 _register_export_commands()
+
+
+def _register_sweep_commands() -> None:
+    """`ablate sweep` and `ablate sweep status` live in ablate.sweep.commands."""
+    from ablate.sweep.commands import sweep_app
+
+    app.add_typer(sweep_app, name="sweep")
+
+
+_register_sweep_commands()
 
 
 @app.callback()

@@ -22,6 +22,10 @@ def check(cfg: RunConfig) -> None:
         raise AblateError("--experiment must be a non-empty MLflow experiment name (default: ablate).")
     if not cfg.targets:
         raise AblateError("--targets needs at least one target task (e.g. xnli,pawsx or xtreme; see `ablate tasks`).")
+    from ablate.tasks import check_language_sets, check_target_languages
+
+    check_language_sets(cfg.targets, cfg.mix_language_sets)
+    check_target_languages(cfg.targets, dict(cfg.target_languages))
     if cfg.tracking_uri is not None:
         scheme = cfg.tracking_uri.partition(":")[0].partition("+")[0]  # postgresql+psycopg2 -> postgresql
         if "://" not in cfg.tracking_uri or scheme not in TRACKING_SCHEMES:
@@ -32,6 +36,13 @@ def check(cfg: RunConfig) -> None:
         raise unknown("data source", cfg.data, ["hub", "fixtures"])
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
+    if cfg.devices < 1:
+        raise AblateError(f"devices must be >= 1 (data-parallel training processes per phase), got {cfg.devices}.")
+    for group in ("intermediate", "finetune"):
+        for task, s in getattr(cfg, group).items():
+            if s.batch_size % cfg.devices:  # each process takes batch_size / devices examples per step
+                raise AblateError(f"devices={cfg.devices} must divide {group}.{task}.batch_size={s.batch_size} "
+                                  "(the global batch is kept; each process takes batch_size / devices per step).")
     if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
         raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
     if cfg.data == "fixtures" and cfg.data_dir:

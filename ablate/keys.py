@@ -83,22 +83,24 @@ class KeyMaker:
         return digest([__version__, CODE_VERSIONS[kind], code_digest(RUNNERS[kind].partition(":")[0])])
 
     def data(self, phase: Phase) -> str:
-        ident = (phase.kind, phase.task, phase.tasks)
+        # the languages too: two evaluations of one task may read different subsets
+        ident = (phase.kind, phase.task, phase.tasks, tuple(phase.settings.get("languages") or ()))
         if ident not in self._data:
             if phase.tasks:  # multi-task training reads every task's training data
-                self._data[ident] = digest([self._data_parts(phase.kind, t) for t in phase.tasks])
+                self._data[ident] = digest([self._data_parts(phase, t) for t in phase.tasks])
             else:
-                self._data[ident] = digest(self._data_parts(phase.kind, phase.task))
+                self._data[ident] = digest(self._data_parts(phase, phase.task))
         return self._data[ident]
 
-    def _data_parts(self, kind: str, task: str) -> list:
+    def _data_parts(self, phase: Phase, task: str) -> list:
         from ablate.data import bucc
-        from ablate.data.load import FIXTURES, LOCAL_READERS, _find_local, revision_of
+        from ablate.data.load import FIXTURES, LOCAL_FILES, _find_local, local_module, revision_of
 
         cfg = self.cfg
         spec = get_task(task)
-        if kind in ("evaluate", "retrieve"):
-            sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in spec.languages]
+        if phase.kind in ("evaluate", "retrieve"):
+            langs = phase.settings.get("languages") or spec.languages  # a run may evaluate a subset
+            sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in langs]
         else:  # training phases and translation read the English train and dev data (and what
             # selection excludes from dev: XQuAD.en's contexts for SQuAD)
             sources = [s.for_lang("en") for s in spec.training_sources]
@@ -107,10 +109,8 @@ class KeyMaker:
             dirs = [bucc.corpus_dir(cfg.data_dir, lang) for lang in spec.languages]
             return [["local", self.files.tree([d for d in dirs if d.is_dir()], Path(cfg.data_dir))]]
         for src in {s.describe(): s for s in sources}.values():
-            if src.hub_id in LOCAL_READERS:  # CCGbank: a directory of .tsv files
-                from ablate.data.ccg import directory
-
-                root = directory(cfg) if cfg.data == "fixtures" or cfg.data_dir else None
+            if src.hub_id in LOCAL_FILES:  # CCGbank, UD, LAReQA, Mewsli-X: directories of files
+                root = local_module(src.hub_id).directory(cfg) if cfg.data == "fixtures" or cfg.data_dir else None
                 parts.append(["local", src.hub_id, self.files.tree([root], root) if root and root.is_dir() else "absent"])
                 continue
             root = FIXTURES if cfg.data == "fixtures" else Path(cfg.data_dir) if cfg.data_dir else None

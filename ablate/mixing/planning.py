@@ -61,13 +61,14 @@ def planning_sizes(cfg: RunConfig, tasks) -> tuple[dict[str, int], str]:
 
 
 def _fixture_rows(task: str) -> int:
-    from ablate.data.load import FIXTURES, LOCAL_READERS, _find_local
+    from ablate.data.load import FIXTURES, _find_local
 
     rows = 0
     for src in get_task(task).train:
-        if src.hub_id in LOCAL_READERS:  # CCG: token lines, a blank line between sentences
-            text = (FIXTURES / "ccgbank" / f"{src.split}.tsv").read_text(encoding="utf-8")
-            rows += sum(1 for block in text.split("\n\n") if block.strip())
+        if src.hub_id == "local/ccgbank":  # file-only: one row per sentence of the fixture .tsv
+            from ablate.data.ccg import FIXTURE_DIR, read_dir
+
+            rows += len(read_dir(FIXTURE_DIR, src.split))
             continue
         path = _find_local(FIXTURES, src)
         if path is not None and path.suffix == ".jsonl":

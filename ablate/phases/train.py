@@ -8,6 +8,7 @@ after `patience` evaluations without improvement.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import time
 from pathlib import Path
@@ -45,8 +46,20 @@ def run_finetune(ctx: PhaseContext) -> PhaseResult:
     # Keyed by its training data (phases_plan.training_data), so selected and recorded as that
     # data's task: the same output whichever target (XQuAD or MLQA) builds it.
     trained_as = get_task(selection_task(spec.name))
-    result, model, tokenizer = _train(ctx, spec, ctx.cfg.finetune_settings(spec.name), model_path,
-                                      trained_as=trained_as)
+    settings = ctx.cfg.finetune_settings(spec.name)
+    first = None
+    if spec.train_first:  # XCOPA: SIQA first, then COPA continues from that whole model (XTREME-R)
+        first, model, tokenizer = _train(ctx, get_task(spec.train_first), settings, model_path)
+        model_path = str(ctx.out / "first_stage")
+        model.save_pretrained(model_path)
+        tokenizer.save_pretrained(model_path)
+    result, model, tokenizer = _train(ctx, spec, settings, model_path, trained_as=trained_as)
+    if first is not None:
+        shutil.rmtree(ctx.out / "first_stage", ignore_errors=True)
+        result.metrics.update({f"first_stage.{k}": v for k, v in first.metrics.items()})
+        result.datasets[:0] = first.datasets
+        result.tags["first_stage"] = f"{spec.train_first}: {first.tags['selection.set']}"
+        result.info["first_stage"] = first.info
     model.save_pretrained(ctx.out / "model")
     tokenizer.save_pretrained(ctx.out / "model")
     result.info["started_from"] = ctx.phase.inputs[0] if ctx.phase.inputs else ctx.cfg.model
@@ -91,9 +104,10 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     checkpoints = ctx.out / "checkpoints"
+    processes = int(os.environ.get("WORLD_SIZE", "1"))  # >1 under torchrun (ablate.phases.distributed)
     args = TrainingArguments(
         output_dir=str(checkpoints),
-        per_device_train_batch_size=settings.batch_size,
+        per_device_train_batch_size=settings.batch_size // processes,  # the same global batch
         per_device_eval_batch_size=cfg.eval_batch_size,
         gradient_accumulation_steps=settings.grad_accum,
         learning_rate=settings.learning_rate,
@@ -115,9 +129,12 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         trainer = _selection_trainer(Trainer)(
             model=model, args=args, train_dataset=train_enc, eval_dataset=dev,
             data_collator=fmt.collator(tokenizer), processing_class=tokenizer,
-            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience),
-                       _relay(ctx, bar)],
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience)],
         )
+        # Under DDP the Trainer multiplies each rank's loss by the process count (DDP averages the
+        # gradients) and logs that product: report the loss per example, as one process does.
+        loss_scale = processes if processes > 1 and trainer.model_accepts_loss_kwargs and args.average_tokens_across_devices else 1
+        trainer.add_callback(_relay(ctx, bar, loss_scale))
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
@@ -126,7 +143,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     state = trainer.state
     best = state.best_metric
     metrics = {f"dev.{fmt.SELECTION_METRIC}": float(best) if best is not None else float("nan"),
-               "train.loss": float(output.training_loss), "train.steps": float(state.global_step)}
+               "train.loss": float(output.training_loss) / loss_scale, "train.steps": float(state.global_step)}
     info = {
         "runtime_s": round(time.time() - started, 3), "steps": state.global_step,
         "best_step": _step_of(state.best_model_checkpoint), "train_examples": len(train),
@@ -181,7 +198,7 @@ def _record(task: str, context: str, sources, ds) -> dict:
             "digest": fingerprint(ds), "context": context, "rows": len(ds)}
 
 
-def _relay(ctx: PhaseContext, bar):
+def _relay(ctx: PhaseContext, bar, loss_scale: float = 1):
     """Trainer callback: progress-bar ticks and one batched `ctx.log` call per Trainer log event."""
     from transformers import TrainerCallback
 
@@ -201,7 +218,7 @@ def _relay(ctx: PhaseContext, bar):
                 if key.startswith("eval_") and key not in timing:
                     batch[f"curve.dev.{key[5:]}"] = float(value)
                 elif key in rename:
-                    batch[rename[key]] = float(value)
+                    batch[rename[key]] = float(value) / (loss_scale if key == "loss" else 1)
             if batch:
                 ctx.log(batch, state.global_step)
 
