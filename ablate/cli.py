@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ablate.errors import AblateError
+from ablate.mixing.cli_options import CapOpt, SamplingOpt, TasksOpt, TemperatureOpt, multitask_layer
 
 app = typer.Typer(
     name="ablate",
@@ -92,7 +93,7 @@ def _overrides(**given) -> dict:
     return out
 
 
-def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags):
+def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, multitask: dict | None = None, **flags):
     from ablate.config import resolve
     from ablate.recipes import load
 
@@ -100,6 +101,8 @@ def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags)
     layer = _overrides(sets=sets, recipe=recipe, **flags)
     if mt:
         layer["mt"] = {**layer.get("mt", {}), **mt}
+    if multitask:
+        layer["multitask"] = {**layer.get("multitask", {}), **multitask}
     cfg = resolve(preset, config, layer)
     if mt and "mix" in mt and not _uses_mix(recipe, cfg.task):
         raise AblateError(f"--mt-mix chooses the English part of mt-translate's data or of a published multilingual "
@@ -127,7 +130,7 @@ def recipes_cmd() -> None:
     table.add_column("question it answers")
     for name in available():
         r = load(name)
-        table.add_row(name, "yes" if r.needs_task else "no", r.question)
+        table.add_row(name, "yes" if r.needs_task else "--tasks" if r.takes_tasks else "no", r.question)
     console.print(table)
 
 
@@ -165,6 +168,7 @@ def plan_cmd(
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
     mix_language_sets: MixSetsOpt = None,
+    tasks: TasksOpt = None, sampling: SamplingOpt = None, temperature: TemperatureOpt = None, cap: CapOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -177,7 +181,8 @@ def plan_cmd(
     r, cfg = _resolve(recipe, preset, config, _volume(sets, max_train_examples), task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
-                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      multitask=multitask_layer(tasks, sampling, temperature, cap))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
@@ -202,6 +207,10 @@ def plan_cmd(
                           *costs.cells(p, key, to_run=not cached))
     console.print(table)
     console.print(costs.summary())
+    from ablate.mixing.planning import sampler_tables
+
+    for sampler_table in sampler_tables(plan, cfg):  # multi-task phases: P(task), expected steps
+        console.print(sampler_table)
     for note in keymaker.notes:
         console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")
@@ -217,6 +226,7 @@ def run_cmd(
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, trust_remote_code: TrustOpt = None,
     max_train_examples: MaxTrainOpt = None,
     mix_language_sets: MixSetsOpt = None,
+    tasks: TasksOpt = None, sampling: SamplingOpt = None, temperature: TemperatureOpt = None, cap: CapOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -231,7 +241,8 @@ def run_cmd(
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, trust_remote_code=trust_remote_code,
                       mix_language_sets=mix_language_sets,
-                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      multitask=multitask_layer(tasks, sampling, temperature, cap))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
 

@@ -20,6 +20,7 @@ import yaml
 from ablate.errors import AblateError, unknown
 from ablate.compute import COMPUTE_DEFAULTS
 from ablate.config_check import check
+from ablate.mixing.settings import MULTITASK_DEFAULTS, normalise as normalise_multitask
 from ablate.train_settings import MT_DEFAULTS, PAPER_FINETUNE, PAPER_INTERMEDIATE, SMOKE_TRAIN, TrainSettings
 
 
@@ -59,10 +60,12 @@ class RunConfig:
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
     compute: Mapping[str, Any] = field(default_factory=lambda: dict(COMPUTE_DEFAULTS))  # ablate.compute
+    # The multitask recipe's task set and sampler (ablate.mixing.settings).
+    multitask: Mapping[str, Any] = field(default_factory=lambda: dict(MULTITASK_DEFAULTS))
 
     def __post_init__(self) -> None:
         for name in ("dataset_revisions", "target_languages", "retrieval", "mt", "intermediate", "finetune",
-                     "compute"):
+                     "compute", "multitask"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -214,7 +217,7 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = {**cfg.target_languages, **{
                 task: _coerce(f"{key}.{task}", langs, "tuple[str, ...]", source)
                 for task, langs in _mapping(value, key, source).items()}}
-        elif key in ("retrieval", "mt", "compute"):
+        elif key in ("retrieval", "mt", "compute", "multitask"):
             value = _mapping(value, key, source)
             current = getattr(cfg, key)
             for k in value:
@@ -223,6 +226,8 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             value = dict(value)
             if key == "mt" and isinstance(value.get("langs"), str):
                 value["langs"] = [x.strip() for x in value["langs"].split(",") if x.strip()]
+            if key == "multitask":
+                value = normalise_multitask(value)
             changes[key] = {**current, **value}
         else:
             changes[key] = _coerce(key, value, known[key].type, source)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ablate import compute
 from ablate.errors import AblateError, unknown
+from ablate.mixing.settings import check as check_multitask
 from ablate.train_settings import MT_MIXES
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def check(cfg: RunConfig) -> None:
     compute.check(cfg.compute)
     if cfg.mt["mix"] not in MT_MIXES:
         raise unknown("--mt-mix value", cfg.mt["mix"], MT_MIXES)
+    check_multitask(cfg)
     if cfg.mt["min_chrf"] is not None and not isinstance(cfg.mt["min_chrf"], (int, float)):
         raise AblateError(f"mt.min_chrf expects a number, got {cfg.mt['min_chrf']!r}.")
     for split in cfg.eval_splits:

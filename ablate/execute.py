@@ -50,7 +50,7 @@ def config_hash(cfg: RunConfig) -> str:
 def signature(plan: Plan, cfg: RunConfig, seed: int) -> Signature:
     model = cfg.model + (f"@{cfg.model_revision}" if cfg.model_revision else "")
     return Signature.build(
-        {"recipe": plan.recipe, "task": cfg.task if _has_intermediate(plan) else None,
+        {"recipe": plan.recipe, "task": _arm_task(plan, cfg),
          "targets": [p.task for p in plan.phases if p.kind in ("evaluate", "retrieve")], "model": model,
          "data": cfg.data, "seeds": [seed], "select": "en-dev"},
         extra=_extra_fragments(plan, cfg),
@@ -76,6 +76,11 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.data.bucc import has_local
 
         extra["bucc"] = "full" if has_local(cfg.data_dir) and cfg.data != "fixtures" else "goldonly"
+    multi = next((p for p in plan.phases if p.kind == "multitask"), None)
+    if multi is not None:  # how optimizer steps were shared among the tasks
+        from ablate.mixing.sampler import describe
+
+        extra["mix"] = describe(**{k: multi.settings["sampler"][k] for k in ("strategy", "cap", "temperature")})
     tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
     if tagged is not None:  # the seqeval version behind UD-POS's primary F1
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
@@ -85,14 +90,21 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.compute import signature_precision
 
         extra["prec"] = signature_precision(cfg.compute, cfg.device)
-    if _has_intermediate(plan) and cfg.intermediate_settings(cfg.task).max_train_examples:
+    if any(p.kind == "intermediate" for p in plan.phases) and cfg.intermediate_settings(cfg.task).max_train_examples:
         extra["ntrain"] = cfg.intermediate_settings(cfg.task).max_train_examples  # a volume ablation, readable
     extra["cfg"] = config_hash(cfg)
     return extra
 
 
-def _has_intermediate(plan: Plan) -> bool:
-    return any(p.kind == "intermediate" for p in plan.phases)
+def _arm_task(plan: Plan, cfg: RunConfig) -> str | None:
+    """What names the arm's intermediate training: --task, a multi-task phase's task set
+    (`all`, `mnli-squad`), or None without phase 2."""
+    for p in plan.phases:
+        if p.kind == "intermediate":
+            return cfg.task
+        if p.kind == "multitask":
+            return p.task
+    return None
 
 
 def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
@@ -104,7 +116,7 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
     order = plan.order()
     code = code_version()
     env = environment()
-    task = cfg.task if _has_intermediate(plan) else "none"
+    task = _arm_task(plan, cfg) or "none"
     keymaker = KeyMaker(cfg)
     killed = tracker.reap_dead()
     for run_id in killed:
@@ -217,7 +229,7 @@ def _run_phase(plan: Plan, phase: Phase, seed: int, keys: dict[str, tuple[str, d
 def _params(cfg: RunConfig, plan: Plan) -> dict[str, str]:
     """The resolved config, flattened, limited to the tasks this plan uses (the full config is
     the config.json artifact)."""
-    used = {p.task for p in plan.phases}
+    used = {t for p in plan.phases for t in p.data_tasks}
     flat = cfg.flat()
     out = {}
     for k, v in flat.items():

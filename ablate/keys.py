@@ -83,17 +83,21 @@ class KeyMaker:
         return digest([__version__, CODE_VERSIONS[kind], code_digest(RUNNERS[kind].partition(":")[0])])
 
     def data(self, phase: Phase) -> str:
-        ident = (phase.kind, phase.task)
+        # the languages too: two evaluations of one task may read different subsets
+        ident = (phase.kind, phase.task, phase.tasks, tuple(phase.settings.get("languages") or ()))
         if ident not in self._data:
-            self._data[ident] = digest(self._data_parts(phase))
+            if phase.tasks:  # multi-task training reads every task's training data
+                self._data[ident] = digest([self._data_parts(phase, t) for t in phase.tasks])
+            else:
+                self._data[ident] = digest(self._data_parts(phase, phase.task))
         return self._data[ident]
 
-    def _data_parts(self, phase: Phase) -> list:
+    def _data_parts(self, phase: Phase, task: str) -> list:
         from ablate.data import bucc
         from ablate.data.load import FIXTURES, LOCAL_FILES, _find_local, local_module, revision_of
 
         cfg = self.cfg
-        spec = get_task(phase.task)
+        spec = get_task(task)
         if phase.kind in ("evaluate", "retrieve"):
             langs = phase.settings.get("languages") or spec.languages  # a run may evaluate a subset
             sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in langs]

@@ -14,7 +14,7 @@ from typing import Any
 from ablate.errors import AblateError
 
 # Bump a kind's number when its runner changes what it writes: old cached outputs stop matching.
-CODE_VERSIONS = {"intermediate": 1, "finetune": 1, "evaluate": 1, "retrieve": 1, "translate": 2}
+CODE_VERSIONS = {"intermediate": 1, "finetune": 1, "evaluate": 1, "retrieve": 1, "translate": 2, "multitask": 1}
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,16 @@ class Phase:
     # False when the settings already say everything about the task that shapes the output: a
     # fine-tune is keyed by its training data, so targets trained alike (XQuAD, MLQA) share it.
     task_in_key: bool = True
+    # Every task whose data the phase reads, when that is more than `task` (multi-task training,
+    # whose `task` is the name of the task set); keys, preflight and revisions read them all.
+    tasks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+
+    @property
+    def data_tasks(self) -> tuple[str, ...]:
+        return self.tasks or (self.task,)
 
 
 @dataclass(frozen=True)

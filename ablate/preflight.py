@@ -91,8 +91,7 @@ def _sources(plan: Plan, cfg: RunConfig):
     """(spec, source, language) for every split of every language the plan's phases can read,
     including the sets selection excludes (XQuAD.en) and the MT gate's English references."""
     seen = set()
-    for phase in plan.phases:
-        spec = get_task(phase.task)
+    for phase, spec in ((p, get_task(name)) for p in plan.phases for name in p.data_tasks):
         for src in (*spec.sources, *_reference_sources(phase, spec)):
             for lang in dict.fromkeys(phase.settings.get("languages") or spec.languages or ["en"]):
                 one = src.for_lang(lang)

@@ -18,8 +18,17 @@ class Recipe:
     question: str  # the first line of the module docstring
     needs_task: bool  # does it have an intermediate phase (so --task is required)?
     module: ModuleType
+    takes_tasks: bool = False  # does it train several intermediate tasks (--tasks)?
 
     def plan(self, cfg: RunConfig) -> Plan:
+        tasks = ",".join(cfg.multitask["tasks"])
+        if self.takes_tasks and cfg.task:
+            raise AblateError(f"Recipe '{self.name}' trains several intermediate tasks: pass them with --tasks "
+                              f"(e.g. --tasks {cfg.task},squad, or --tasks all), not --task {cfg.task}.")
+        if not self.takes_tasks and tasks:
+            raise AblateError(f"Recipe '{self.name}' does not take --tasks ({tasks}): several intermediate tasks on "
+                              f"one encoder is the multitask recipe (`ablate run multitask --tasks {tasks}`)"
+                              + ("; give stilts one task with --task." if self.needs_task else "; drop --tasks."))
         if self.needs_task and not cfg.task:
             raise AblateError(f"Recipe '{self.name}' trains an intermediate task: pass --task "
                               "(see `ablate tasks`), e.g. --task mnli.")
@@ -47,4 +56,5 @@ def load(name: str) -> Recipe:
     doc = (module.__doc__ or "").strip()
     if not doc or not hasattr(module, "plan"):
         raise AblateError(f"recipes/{module.__name__.split('.')[-1]}.py needs a docstring and plan(cfg).")
-    return Recipe(name, doc.splitlines()[0], getattr(module, "NEEDS_TASK", False), module)
+    return Recipe(name, doc.splitlines()[0], getattr(module, "NEEDS_TASK", False), module,
+                  getattr(module, "TAKES_TASKS", False))

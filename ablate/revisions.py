@@ -22,8 +22,7 @@ def hub_datasets(plan: Plan, cfg: RunConfig) -> dict[str, str | None]:
     if cfg.data != "hub":
         return {}
     out: dict[str, str | None] = {}
-    for phase in plan.phases:
-        spec = get_task(phase.task)
+    for spec in (get_task(name) for phase in plan.phases for name in phase.data_tasks):
         for src in spec.sources:  # with the languages served elsewhere (XTREME-R's by_lang)
             if src.hub_id not in LOCAL_FILES:
                 out.setdefault(src.hub_id, revision_of(src, cfg))

@@ -20,6 +20,11 @@ def _value(metrics, key) -> str:
 
 
 def _title(plan, cfg) -> str:
+    multi = next((p for p in plan.phases if p.kind == "multitask"), None)
+    if multi is not None:  # the flag as a user would type it: `all`, not the nine names
+        from ablate.mixing.settings import ALL
+
+        return f"{plan.recipe} --tasks {ALL if multi.task == ALL else ','.join(multi.tasks)}"
     return plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
 
 

@@ -68,6 +68,7 @@ def _write(name: str, content: bytes):
 
 
 SMOKE = ["run", "baseline", "--targets", "xnli", "--preset", "smoke", "-q"]
+MULTI = ["run", "multitask", "--targets", "xnli", "--preset", "smoke", "-q", "--tasks"]
 LOCAL = ["run", "baseline", "--targets", "pawsx", "--preset", "smoke", "--set", "data=hub", "-q", "--data-dir"]
 
 # (id, args, needles in the error line, optional setup returning a path that replaces "{X}")
@@ -87,6 +88,23 @@ CASES = [
     ("unknown-mt-mix", ["run", "mt-translate", "--task", "mnli", "--preset", "smoke", "--mt-mix", "bogus"], ["--mt-mix"], None),
     ("unknown-card", ["tasks", "--card", "nosuch"], ["Unknown data card 'nosuch'"], None),
     ("empty-targets", [*SMOKE, "--targets", ""], ["--targets needs at least one target task"], None),
+    # multitask: --tasks, --sampling, --temperature, --cap
+    ("tasks-unknown", [*MULTI, "mnli,squadd"], ["Unknown intermediate task in --tasks 'squadd'", "Did you mean 'squad'?"], None),
+    ("tasks-single", [*MULTI, "mnli"], ["single task", "ablate run stilts --task mnli"], None),
+    ("tasks-missing", ["run", "multitask", "--targets", "xnli", "--preset", "smoke"], ["needs --tasks"], None),
+    ("tasks-twice", [*MULTI, "mnli,mnli"], ["names a task twice"], None),
+    ("tasks-with-stilts", ["run", "stilts", "--task", "mnli", "--tasks", "mnli,squad", "--preset", "smoke"],
+     ["does not take --tasks", "ablate run multitask --tasks mnli,squad"], None),
+    ("task-with-multitask", [*MULTI, "mnli,squad", "--task", "mnli"], ["--tasks", "not --task mnli"], None),
+    ("sampling-unknown", [*MULTI, "mnli,squad", "--sampling", "proportinal"], ["Did you mean 'proportional'?"], None),
+    ("temperature-zero", [*MULTI, "mnli,squad", "--sampling", "temperature", "--temperature", "0"],
+     ["--temperature must be > 0"], None),
+    ("temperature-negative-plan", ["plan", "multitask", "--tasks", "mnli,squad", "--sampling", "temperature",
+                                   "--temperature", "-1"], ["--temperature must be > 0"], None),
+    ("temperature-without-sampling", [*MULTI, "mnli,squad", "--temperature", "2"],
+     ["--temperature is read only by --sampling temperature"], None),
+    ("cap-zero", [*MULTI, "mnli,squad", "--sampling", "capped", "--cap", "0"], ["--cap must be an integer >= 1"], None),
+    ("cap-missing", [*MULTI, "mnli,squad", "--sampling", "capped"], ["--cap must be an integer >= 1"], None),
     ("empty-experiment", [*SMOKE, "--experiment", ""], ["--experiment must be a non-empty"], None),
     # seeds
     ("seeds-not-int", [*SMOKE, "--seeds", "1,x"], ["seeds", "expects"], None),

@@ -65,3 +65,54 @@ def test_saved_encoder_config_forgets_the_intermediate_label_set(tmp_path):
     assert len(saved.get("id2label", {0: 0, 1: 1})) == 2  # transformers omits the default labels
     qa = load_with_head(str(tmp_path / "encoder"), "question_answering", seed=0, num_labels=2)
     assert qa.qa_outputs.out_features == 2
+
+
+def test_multitask_hands_over_the_trained_shared_encoder_and_no_head(tmp_path, monkeypatch):
+    import ablate.mixing.phase as multitask
+    import ablate.phases.train as train
+    from ablate.config import resolve
+    from ablate.execute import execute
+    from ablate.progress import Progress
+    from ablate.recipes import load
+    from ablate.tracking import Tracker
+
+    seen: dict = {}
+    real_build, real_save, real_load = multitask.build, multitask.save_encoder, train.load_with_head
+
+    def state(module) -> dict:
+        return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+    def build(*args, **kw):  # start of phase 2: the pretrained encoder the heads share
+        built = real_build(*args, **kw)
+        seen["start"] = state(built.encoder)
+        return built
+
+    def save_encoder(encoder, tokenizer, out_dir):  # end of phase 2
+        seen["end"] = state(encoder)
+        return real_save(encoder, tokenizer, out_dir)
+
+    def load_with_head(path, head, **kw):  # start of phase 3
+        model = real_load(path, head, **kw)
+        seen["phase3"] = (path, state(model))
+        return model
+
+    monkeypatch.setattr(multitask, "build", build)
+    monkeypatch.setattr(multitask, "save_encoder", save_encoder)
+    monkeypatch.setattr(train, "load_with_head", load_with_head)
+    cfg = resolve("smoke", None, {"recipe": "multitask", "multitask": {"tasks": "mnli,squad"}, "targets": "xnli",
+                                  "seeds": "3", "output_dir": str(tmp_path), "eval_splits": "test",
+                                  "max_eval_examples": 4})
+    execute(load("multitask").plan(cfg), cfg, Tracker(cfg.store_uri, "handover"), Progress(enabled=False))
+
+    path, phase3 = seen["phase3"]
+    assert path.endswith("encoder")
+    shared = [k for k in seen["end"] if f"roberta.{k}" in phase3]
+    assert shared and all(k.startswith(("embeddings.", "encoder.")) for k in shared)
+    assert len(shared) == len([k for k in phase3 if k.startswith("roberta.")])  # the whole encoder came from phase 2
+    for k in shared:
+        torch.testing.assert_close(phase3[f"roberta.{k}"], seen["end"][k], rtol=0, atol=0)
+    assert [k for k in shared if not torch.equal(seen["start"][k], seen["end"][k])]  # and phase 2 trained it
+    from safetensors.torch import load_file
+
+    saved = load_file(f"{path}/model.safetensors")
+    assert not any(word in k for k in saved for word in ("classifier", "qa_outputs"))

@@ -107,16 +107,21 @@ class TaskSampler:
 
     def describe(self) -> str:
         """e.g. 'capped(cap=100000)' or 'temperature(T=2)+fixed(mlm=0.5)' (tags, plan output)."""
-        if self.strategy == "capped":
-            text = f"capped(cap={self.cap})"
-        elif self.strategy == "temperature":
-            text = f"temperature(T={self.temperature:g})"
-        else:
-            text = self.strategy
-        if self.fixed:
-            text += "+fixed(" + ",".join(f"{k}={v:g}" for k, v in self.fixed.items()) + ")"
-        return text
+        return describe(self.strategy, self.cap, self.temperature, self.fixed)
 
+
+def describe(strategy: str, cap: int | None = None, temperature: float | None = None,
+             fixed: Mapping[str, float] | None = None) -> str:
+    """A sampling setting in one token without '|' or ':' (signatures, tags, plan output)."""
+    if strategy == "capped":
+        text = f"capped(cap={cap})"
+    elif strategy == "temperature":
+        text = f"temperature(T={temperature:g})"
+    else:
+        text = strategy
+    if fixed:
+        text += "+fixed(" + ",".join(f"{k}={v:g}" for k, v in fixed.items()) + ")"
+    return text
 
 def planned_steps(sizes: Mapping[str, int], examples_per_step: Mapping[str, int], epochs: float,
                   max_steps: int = 0) -> int:

@@ -1,7 +1,7 @@
 """The paper's claims (docs/paper.md, "Claims") as data, and how each is judged.
 
 A claim names the arms it needs (by pattern: `stilts:squad`, `stilts:*` = every STILTs arm,
-`multitask:*`), the targets, the split, the paper's figure (points) and a rule:
+`multitask:all` = multi-task training on the nine paper tasks), the targets, the split, the paper's figure (points) and a rule:
 
 - `gain`: the treatment beats the baseline on the average over targets — Δ̂ > 0 with Holm p ≤ α
   (Holm over the claims evaluated); the paper's figure is shown next to the measured CI.
@@ -65,8 +65,9 @@ CLAIMS: tuple[Claim, ...] = (
           "stilts:mnli", figure=7.5),
     Claim("hellaswag-gain", "Intermediate training on HellaSwag: +7.0 (dev average over target tasks).", "gain",
           "stilts:hellaswag", figure=7.0),
+    # Judged on `multitask --tasks all` only: a subset of the nine is not the paper's setting.
     Claim("multitask-gain", "Multi-task intermediate training on all 9 tasks: +8.7 (dev average).", "gain",
-          "multitask:*", figure=8.7),
+          "multitask:all", figure=8.7),
     Claim("retrieval-dramatic", "BUCC and Tatoeba improve dramatically with almost every intermediate task.",
           "most_gain", "stilts:*", targets=("bucc2018", "tatoeba")),
     Claim("tydiqa-consistent", "TyDiQA improves consistently.", "all_positive", "stilts:*", targets=("tydiqa",)),

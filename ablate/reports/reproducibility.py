@@ -154,7 +154,11 @@ def reproduce_commands(latest: dict, seeds: dict, store: Store) -> list[str]:
 def _tag_command(r, seeds) -> str:
     """The command as far as the run's tags tell it (runs that logged no config.json)."""
     task = r.tags.get("intermediate_task", "none")
-    parts = ["ablate", "run", r.tags.get("recipe", "?")] + (["--task", task] if task != "none" else [])
+    if r.tags.get("recipe") == "multitask":  # its arm names a task set: mnli-squad-hellaswag or all
+        arm = ["--tasks", task.replace("-", ",")]
+    else:
+        arm = ["--task", task] if task != "none" else []
+    parts = ["ablate", "run", r.tags.get("recipe", "?")] + arm
     parts += ["--targets", r.tags.get("targets", ""), "--seeds", ",".join(map(str, seeds)),
               "--preset", r.tags.get("preset", "paper"), "--model", r.tags.get("model", "?")]
     if r.tags.get("model_revision"):

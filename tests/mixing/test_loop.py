@@ -24,7 +24,7 @@ def built():
 
 
 def test_task_objectives_implement_the_protocol_on_one_encoder(built):
-    _, (_, encoder, objectives, _) = built
+    encoder, objectives = built[1].encoder, built[1].objectives
     assert [o.name for o in objectives] == list(TASKS)
     shared = {id(p) for p in encoder.parameters()}
     for o in objectives:
@@ -41,7 +41,7 @@ def test_task_objectives_implement_the_protocol_on_one_encoder(built):
 def test_a_step_gives_gradients_to_the_sampled_head_and_the_encoder_only(built, sampled):
     from ablate.mixing.loop import accumulate
 
-    _, (_, encoder, objectives, _) = built
+    encoder, objectives = built[1].encoder, built[1].objectives
     for p in unique_parameters([encoder, *(o.head for o in objectives)]):
         p.grad = None
     objective = next(o for o in objectives if o.name == sampled)
@@ -59,7 +59,8 @@ def test_the_loop_follows_the_schedule_and_restores_the_selected_state(built):
     from ablate.mixing.loop import train_mixture
     from ablate.mixing.sampler import TaskSampler
 
-    cfg, (_, encoder, objectives, _) = built
+    cfg = built[0]
+    encoder, objectives = built[1].encoder, built[1].objectives
     sampler = TaskSampler({o.name: o.size for o in objectives}, "uniform", seed=11)
     settings = replace(cfg.intermediate_settings("*"), eval_every=2, patience=100)
     logged: list[tuple[dict, int]] = []
@@ -101,7 +102,8 @@ def test_patience_stops_training(built):
     from ablate.mixing.loop import train_mixture
     from ablate.mixing.sampler import TaskSampler
 
-    cfg, (_, encoder, objectives, _) = built
+    cfg = built[0]
+    encoder, objectives = built[1].encoder, built[1].objectives
     mnli = objectives[0]
     flat = iter([50.0] * 100)
     mnli_score = mnli.dev_score
@@ -113,3 +115,34 @@ def test_patience_stops_training(built):
         del mnli.dev_score
     assert mnli.dev_score == mnli_score
     assert result.steps == 3 and result.best_step == 1 and result.evaluations == 3
+
+
+def test_anli_plus_is_one_nli_head_and_each_task_keeps_its_max_length():
+    from ablate.config import resolve
+    from ablate.mixing.phase import build
+    from ablate.models import resolve_model
+    from ablate.tasks import get_task
+
+    cfg = resolve("smoke", None, {"recipe": "multitask", "multitask": {"tasks": "anli_plus,squad"},
+                                  "intermediate": {"anli_plus": {"max_seq_length": 16}, "squad": {"max_seq_length": 32}}})
+    per_task = {t: asdict(cfg.intermediate_settings(t)) for t in ("anli_plus", "squad")}
+    built = build(cfg, ("anli_plus", "squad"), per_task, 2, resolve_model(cfg.model), None)
+    anli, squad = built.objectives
+    # one objective, one 3-way head, over all five parts (ANLI R1-R3, MNLI, SNLI)
+    assert anli.name == "anli_plus" and anli.head.config.num_labels == 3
+    assert anli.size == _labelled_rows(get_task("anli_plus").train) > 0
+    assert [r["name"] for r in built.records].count("anli_plus.train") == 1
+    assert built.records[0]["source"].count(" + ") == 4
+    for objective, limit in ((anli, 16), (squad, 32)):
+        lengths = [len(ids) for ids in objective.features["input_ids"]]
+        assert max(lengths) == limit  # truncated (or windowed) to the task's own length, not a global one
+
+
+def _labelled_rows(sources) -> int:
+    """Fixture rows with a gold label (SNLI's -1 rows have none), read straight from the files."""
+    import json
+
+    from ablate.data.load import FIXTURES, _find_local
+
+    return sum(json.loads(line)["label"] != -1 for src in sources
+               for line in _find_local(FIXTURES, src).read_text().splitlines() if line.strip())

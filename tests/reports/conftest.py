@@ -62,7 +62,8 @@ def write_arm(tracker, root: Path, recipe: str, task: str | None, seed: int, lev
     tracker.json_artifact(parent, "environment.json", {"python": "3.11", "platform": "Linux", "cpu_count": 2,
                                                       "packages": {"numpy": np.__version__}})
     tracker.params(parent, {"finetune.xnli.learning_rate": "1e-05", "model": model["model"], "preset": model["preset"]})
-    cfg = resolve(model["preset"], None, {"recipe": recipe, "task": task, "targets": ",".join(levels),
+    arm = {"multitask": {"tasks": task}} if recipe == "multitask" else {"task": task}  # its task set, not --task
+    cfg = resolve(model["preset"], None, {"recipe": recipe, **arm, "targets": ",".join(levels),
                                           "model": model["model"], "seeds": str(seed)})
     tracker.json_artifact(parent, "config.json", cfg.to_dict())
     if fail:
@@ -136,11 +137,12 @@ GAINS = {
     "stilts:mnli": {"pawsx": 0.1, "udpos": 0.05, "panx": 0.05, "tydiqa": 0.2, "bucc2018": 0.25, "tatoeba": 0.25},
     "stilts:hellaswag": {"pawsx": 0.05, "tydiqa": 0.15, "bucc2018": 0.2, "tatoeba": 0.2},
     "mt-translate:mnli": {"pawsx": 0.1, "udpos": 0.05, "panx": 0.05, "tydiqa": 0.2, "bucc2018": 0.25, "tatoeba": 0.25},
+    "multitask:all": {"pawsx": 0.1, "xquad": 0.2, "mlqa": 0.2, "tydiqa": 0.25, "bucc2018": 0.3, "tatoeba": 0.3},
 }
 
 
 def build_grid(root: Path, bucc: str = "goldonly", model: dict | None = None) -> str:
-    """All nine XTREME targets with their real splits, baseline + three STILTs arms + MT, seeds 1-4
+    """All nine XTREME targets with their real splits, baseline + three STILTs arms + MT + multi-task, seeds 1-4
     (the report tests task and average levels from 4 seeds per arm on)."""
     from ablate.tracking import Tracker
 
