@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ablate.errors import AblateError
+from ablate.mlm.settings import cli_layer as mlm_layer
 
 app = typer.Typer(
     name="ablate",
@@ -49,6 +50,9 @@ LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: 
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
+MlmLangsOpt = Annotated[Optional[str], typer.Option("--mlm-langs", help="stilts-mlm: MLM languages, a target task (xnli) or codes (de,fr,sw).")]
+MlmCorpusOpt = Annotated[Optional[str], typer.Option("--mlm-corpus", help="stilts-mlm: Hub id (wikimedia/wikipedia) or a directory of <lang>.txt.")]
+MlmRatioOpt = Annotated[Optional[float], typer.Option("--mlm-ratio", help="stilts-mlm: share of optimizer steps that are MLM steps, in (0, 1).")]
 
 
 def _mt_overrides(langs, mt_model, mt_mix, min_chrf) -> dict:
@@ -82,14 +86,15 @@ def _overrides(**given) -> dict:
     return out
 
 
-def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, **flags):
+def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, mlm: dict | None = None, **flags):
     from ablate.config import resolve
     from ablate.recipes import load
 
     r = load(recipe)
     layer = _overrides(sets=sets, recipe=recipe, **flags)
-    if mt:
-        layer["mt"] = {**layer.get("mt", {}), **mt}
+    for section, given in (("mt", mt), ("mlm", mlm)):
+        if given:
+            layer[section] = {**layer.get(section, {}), **given}
     cfg = resolve(preset, config, layer)
     return r, cfg
 
@@ -141,7 +146,8 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mlm_langs: MlmLangsOpt = None,
+    mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -152,7 +158,8 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
@@ -185,7 +192,8 @@ def run_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mlm_langs: MlmLangsOpt = None,
+    mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -198,7 +206,8 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf))
+                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
 

@@ -19,6 +19,7 @@ import yaml
 
 from ablate.errors import AblateError, unknown
 from ablate.config_check import check
+from ablate.mlm.settings import MLM_DEFAULTS, MLM_SMOKE, parse_langs
 from ablate.train_settings import MT_DEFAULTS, PAPER_FINETUNE, PAPER_INTERMEDIATE, SMOKE_TRAIN, TrainSettings
 
 
@@ -49,11 +50,13 @@ class RunConfig:
     retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})
     # Machine translation of intermediate data (mt-translate recipe, `ablate translate`).
     mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
+    # Continued multilingual MLM during intermediate training (stilts-mlm; ablate.mlm.settings).
+    mlm: Mapping[str, Any] = field(default_factory=lambda: dict(MLM_DEFAULTS))
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "retrieval", "mt", "intermediate", "finetune"):
+        for name in ("dataset_revisions", "retrieval", "mt", "mlm", "intermediate", "finetune"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -123,6 +126,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_eval_examples": 16,
         "retrieval": {"max_seq_length": 64},
         "mt": {"model": "tiny-nllb", "reference_size": 16, "max_examples": 32},
+        "mlm": MLM_SMOKE,
         "eval_batch_size": 32,
         "intermediate": {"*": SMOKE_TRAIN},
         "finetune": {"*": SMOKE_TRAIN},
@@ -199,7 +203,7 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = _merge_settings(getattr(cfg, key), value, f"{key}", source)
         elif key == "dataset_revisions":
             changes[key] = {**cfg.dataset_revisions, **_mapping(value, key, source)}
-        elif key in ("retrieval", "mt"):
+        elif key in ("retrieval", "mt", "mlm"):
             value = _mapping(value, key, source)
             current = getattr(cfg, key)
             for k in value:
@@ -208,6 +212,8 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             value = dict(value)
             if key == "mt" and isinstance(value.get("langs"), str):
                 value["langs"] = [x.strip() for x in value["langs"].split(",") if x.strip()]
+            if key == "mlm" and "langs" in value:
+                value["langs"] = parse_langs(value["langs"])
             changes[key] = {**current, **value}
         else:
             changes[key] = _coerce(key, value, known[key].type, source)
