@@ -180,6 +180,8 @@ def plan_cmd(
                 status = f"to run: {explain(parts, stored[p.kind])}"
             table.add_row(str(seed), p.name, ", ".join(p.inputs) or cfg.model, key[:12], status)
     console.print(table)
+    for line in plan.notes:
+        console.print(line, highlight=False)
     for note in keymaker.notes:
         console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")

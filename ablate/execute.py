@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ablate.config import RunConfig
 from ablate.phases import PhaseContext, PhaseResult, runner
-from ablate.plan import Phase, Plan
+from ablate.plan import INTERMEDIATE_KINDS, Phase, Plan
 from ablate.progress import Progress
 from ablate.provenance import code_version, environment
 from ablate import run_summary
@@ -81,7 +81,7 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
 
 
 def _has_intermediate(plan: Plan) -> bool:
-    return any(p.kind == "intermediate" for p in plan.phases)
+    return any(p.kind in INTERMEDIATE_KINDS for p in plan.phases)
 
 
 def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,

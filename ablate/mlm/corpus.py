@@ -35,10 +35,9 @@ class LangSource:
 
 
 def local_alternative(langs) -> str:
-    example = ",".join(list(langs)[:3])
-    return (f"Use local text instead: --mlm-corpus /path/to/dir holding one UTF-8 file per language "
-            f"({example} -> " + ", ".join(f"{lang}.txt" for lang in list(langs)[:3]) + "), one example per line; "
-            "or a copy of the Hub dataset under --data-dir (<org>__<name>/<config>/train.parquet).")
+    files = ", ".join(f"{lang}.txt" for lang in langs)
+    return (f"Use local text instead: --mlm-corpus /path/to/dir holding one UTF-8 file per language ({files}), "
+            "one example per line; or a copy of the Hub dataset under --data-dir (<org>__<name>/<config>/train.parquet).")
 
 
 def sources(cfg, langs: list[str]) -> dict[str, LangSource]:
@@ -94,13 +93,13 @@ def _hub_bytes(src: LangSource) -> int:
                                        revision=src.revision, recursive=True)
         return sum(getattr(f, "size", 0) or 0 for f in files if str(f.path).endswith(".parquet"))
     except Exception as e:  # offline, unknown repo or config, no access: all mean "not reachable"
-        raise _unreachable(src, e) from e
+        raise unreachable(src, e) from e
 
 
-def _unreachable(src: LangSource, err: BaseException) -> AblateError:
-    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+def unreachable(src: LangSource, err: BaseException | str, langs=None) -> AblateError:
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__  # the first line is the cause
     return AblateError(f"MLM corpus '{src.hub_id}' (config {src.config}) cannot be reached on the Hugging Face Hub "
-                       f"({text}). " + local_alternative([src.lang]))
+                       f"({text}). " + local_alternative(langs or [src.lang]))
 
 
 def lines(src: LangSource) -> Iterator[str]:
@@ -128,7 +127,7 @@ def _documents(src: LangSource) -> Iterator[str]:
         rows = iter(stream)
         first = next(rows, None)
     except Exception as e:  # offline, unknown id/config, a script-only repo: not reachable as parquet
-        raise _unreachable(src, e) from e
+        raise unreachable(src, e) from e
     if first is not None:
         if TEXT_COLUMN not in first:
             raise AblateError(f"MLM corpus {src.describe()} has no '{TEXT_COLUMN}' column (it has {list(first)}).")
@@ -174,3 +173,11 @@ def key_part(srcs: Mapping[str, LangSource], tree) -> list[Any]:
         else:
             out.append([lang, "hub", src.hub_id, src.config, src.revision or "unpinned"])
     return out
+
+
+def digest(examples: list[list[int]]) -> str:
+    """A fingerprint of the token ids read (the dataset record's digest)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(examples).encode()).hexdigest()[:16]

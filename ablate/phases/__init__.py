@@ -21,6 +21,7 @@ RUNNERS = {
     "evaluate": "ablate.phases.evaluate:run_evaluate",
     "retrieve": "ablate.phases.retrieve:run_retrieve",
     "translate": "ablate.phases.translate:run_translate",
+    "mlm_intermediate": "ablate.mlm.phase:run_mlm_intermediate",
 }
 
 

@@ -1,0 +1,61 @@
+"""The stilts-mlm intermediate phase as pure data, and what `ablate plan` says about it.
+
+Its settings carry everything that determines the trained encoder besides the task's: corpus
+id, config pattern, revision, the resolved languages, α, the token budget, the MLM ratio and the
+held-out size; the key adds the corpus files' content (local) or revision (Hub).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from ablate.config import RunConfig
+from ablate.mlm import corpus
+from ablate.mlm.settings import resolve_langs
+from ablate.plan import Phase
+from ablate.tasks import get_task
+
+KIND = "mlm_intermediate"
+
+
+def mlm_settings(cfg: RunConfig) -> dict:
+    keys = ("corpus", "config", "revision", "alpha", "budget", "ratio", "heldout_sequences")
+    return {**{k: cfg.mlm[k] for k in keys}, "langs": resolve_langs(cfg.mlm["langs"])}
+
+
+def intermediate(cfg: RunConfig, task: str) -> Phase:
+    """Phase 2 of stilts-mlm: the task's head and the pretrained LM head on one encoder, one
+    objective per optimizer step (MLM with probability `mlm.ratio`); outputs the encoder."""
+    from ablate.phases_plan import data_spec, model_spec
+
+    get_task(task, "intermediate")
+    mlm = mlm_settings(cfg)
+    srcs = corpus.sources(cfg, mlm["langs"])  # refuses a language without local text now
+    remote = [s for s in srcs.values() if s.kind == "hub"]
+    if remote and cfg.offline:
+        raise corpus.unreachable(remote[0], "offline: the preset or --set offline=true forbids the Hub", mlm["langs"])
+    return Phase(
+        name=f"intermediate-mlm:{task}", kind=KIND, task=task,
+        settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
+                  "train": asdict(cfg.intermediate_settings(task)), "mlm": mlm},
+    )
+
+
+def describe(cfg: RunConfig, phase: Phase) -> list[str]:
+    """Lines for `ablate plan`: languages with their sampling shares, budget and step shares."""
+    from ablate.mlm.sampling import smoothed_shares, split_budget
+
+    mlm = phase.settings["mlm"]
+    srcs = corpus.sources(cfg, mlm["langs"])
+    ratio = mlm["ratio"]
+    lines = [f"{phase.name}: per optimizer step P(mlm) = {ratio:g}, P({phase.task}) = {1 - ratio:g}; "
+             f"MLM corpus {mlm['corpus']} ({'local' if all(s.path for s in srcs.values()) else 'Hub'}), "
+             f"budget {mlm['budget']:,} tokens, α = {mlm['alpha']:g}"]
+    if all(s.path is not None for s in srcs.values()):
+        shares = smoothed_shares(corpus.sizes(srcs), mlm["alpha"])
+        budget = split_budget(shares, mlm["budget"])
+        lines.append("MLM languages (share q, budget tokens): "
+                     + ", ".join(f"{lang} {shares[lang]:.3f} {budget[lang]:,}" for lang in mlm["langs"]))
+    else:
+        lines.append(f"MLM languages: {', '.join(mlm['langs'])} (shares q ∝ p^α from the Hub sizes, at run time)")
+    return lines
