@@ -24,7 +24,7 @@ MLM_DEFAULTS: dict[str, Any] = {
     "heldout_sequences": 32,  # packed held-out sequences per language for loss and perplexity
 }
 # The smoke preset reads the shipped fixture text: a few hundred tokens per language.
-MLM_SMOKE: dict[str, Any] = {"budget": 6000, "heldout_sequences": 2}
+MLM_SMOKE: dict[str, Any] = {"budget": 6000, "heldout_sequences": 1}
 
 
 def is_local(corpus: str) -> bool:

@@ -12,7 +12,7 @@ from ablate.cards import (REQUIRED_KEYS, TEMPLATES, AblateError, check_features,
 
 EXPECTED = {"mnli", "qqp", "snli", "anli", "anli_plus", "squad", "squad_v2", "hellaswag",
             "commonsense_qa", "cosmos_qa", "ccg", "xnli", "pawsx", "udpos", "panx", "xquad", "mlqa",
-            "tydiqa", "bucc2018", "tatoeba", "flores_plus", "translated_template"}
+            "tydiqa", "bucc2018", "tatoeba", "flores_plus", "translated_template", "wikipedia"}
 TARGET_LANGS = {"xnli": languages.XNLI, "pawsx": languages.PAWSX, "udpos": languages.UDPOS,
                 "panx": languages.PANX, "xquad": languages.XQUAD, "mlqa": languages.MLQA,
                 "tydiqa": languages.TYDIQA, "bucc2018": languages.BUCC, "tatoeba": languages.TATOEBA}

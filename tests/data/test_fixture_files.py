@@ -54,6 +54,7 @@ def test_every_expected_config_exists():
     expected |= {(XTREME, f"tatoeba.{languages.TATOEBA_CODES[lang]}") for lang in languages.TATOEBA}
     expected |= {("openlanguagedata/flores_plus", languages.FLORES_PLUS_CODES[lang])
                  for lang in ("en", *languages.NON_ENGLISH)}
+    expected |= {("wikimedia/wikipedia", f"20231101.{lang}") for lang in languages.ALL_XTREME}  # MLM text
     assert {_id_config(d) for d in CONFIG_DIRS} == expected
 
 

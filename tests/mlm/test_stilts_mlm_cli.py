@@ -1,0 +1,60 @@
+"""`ablate plan stilts-mlm` and the --mlm-* flags: what the plan says, and bad input in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+SMOKE = ("--task", "mnli", "--targets", "xnli", "--preset", "smoke")
+
+
+def test_plan_shows_languages_shares_budget_and_ratio(cli, tmp_path):
+    res = cli("plan", "stilts-mlm", *SMOKE, "--mlm-langs", "de,sw,hi", "--mlm-ratio", "0.25", "-o", str(tmp_path))
+    assert res.code == 0, res.err
+    out = " ".join(res.out.split())
+    assert "intermediate-mlm:mnli" in out and "finetune:xnli" in out
+    assert "P(mlm) = 0.25, P(mnli) = 0.75" in out
+    assert "budget 6,000 tokens, α = 0.3" in out
+    from ablate.config import resolve
+    from ablate.mlm import corpus
+    from ablate.mlm.sampling import smoothed_shares, split_budget
+
+    cfg = resolve("smoke", None, {"mlm": {"langs": "de,sw,hi"}})
+    shares = smoothed_shares(corpus.sizes(corpus.sources(cfg, ["de", "sw", "hi"])), 0.3)
+    budget = split_budget(shares, 6000)
+    for lang in ("de", "sw", "hi"):
+        assert f"{lang} {shares[lang]:.3f} {budget[lang]:,}" in out
+
+
+def test_plan_on_the_hub_says_shares_come_at_run_time(cli, tmp_path):
+    res = cli("plan", "stilts-mlm", "--task", "squad", "--targets", "xquad", "--mlm-corpus", "wikimedia/wikipedia",
+              "--mlm-ratio", "0.5", "-o", str(tmp_path))
+    assert res.code == 0, res.err
+    out = " ".join(res.out.split())
+    assert "MLM corpus wikimedia/wikipedia (Hub)" in out and "from the Hub sizes, at run time" in out
+    assert "MLM corpus wikimedia/wikipedia has no pinned revision" in out
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--mlm-ratio", "1.5"), "--mlm-ratio must be a number strictly between 0 and 1"),
+    (("--mlm-ratio", "0"), "--mlm-ratio must be a number strictly between 0 and 1"),
+    (("--mlm-langs", "xnil"), "Unknown MLM language (or target task) 'xnil'. Did you mean 'xnli'?"),
+    (("--mlm-langs", "de,gr"), "Unknown MLM language (or target task) 'gr'."),
+    (("--mlm-corpus", "nosuch-org/corpus"), "MLM corpus 'nosuch-org/corpus' (config 20231101.ar) cannot be reached"),
+])
+@pytest.mark.parametrize("command", ["plan", "run"])
+def test_bad_input_is_one_line_exit_2_and_leaves_nothing(cli, tmp_path, command, flags, message):
+    out = tmp_path / "out"
+    res = cli(command, "stilts-mlm", *SMOKE, *flags, "-o", str(out))
+    assert res.code == 2
+    line = " ".join(res.err.split())
+    assert res.err.count("error:") == 1 and message in line and "Traceback" not in res.err
+    assert not out.exists()
+
+
+def test_mlm_language_with_no_text(cli, tmp_path):
+    text = tmp_path / "text"
+    text.mkdir()
+    (text / "de.txt").write_text("eins zwei drei\n", encoding="utf-8")
+    res = cli("run", "stilts-mlm", *SMOKE, "--mlm-corpus", str(text), "--mlm-langs", "de,sw", "-o", str(tmp_path / "o"))
+    assert res.code == 2
+    assert "MLM language 'sw' has no text" in " ".join(res.err.split()) and not (tmp_path / "o").exists()
