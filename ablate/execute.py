@@ -69,6 +69,11 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         extra.update({"mt": mt["model"].replace(":", "_"), "mt_langs": translate.settings["langs"],
                       "mt_mix": cfg.mt["mix"], "mt_beam": mt["beam_size"], "mt_min_chrf": mt["min_chrf"],
                       "mt_ref": mt_references.label(get_task(translate.task).format, mt["reference"])})
+    mlm = next((p for p in plan.phases if "mlm" in p.settings), None)
+    if mlm is not None:  # stilts-mlm
+        from ablate.mlm.planning import signature_fragment
+
+        extra.update(signature_fragment(mlm))
     if any(p.task == "bucc2018" for p in plan.phases):
         from ablate.data.bucc import has_local
 

@@ -8,10 +8,11 @@ held-out size; the key adds the corpus files' content (local) or revision (Hub).
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 from ablate.config import RunConfig
 from ablate.mlm import corpus
-from ablate.mlm.settings import resolve_langs
+from ablate.mlm.settings import is_local, resolve_langs
 from ablate.plan import Phase
 from ablate.tasks import get_task
 
@@ -59,3 +60,14 @@ def describe(cfg: RunConfig, phase: Phase) -> list[str]:
     else:
         lines.append(f"MLM languages: {', '.join(mlm['langs'])} (shares q ∝ p^α from the Hub sizes, at run time)")
     return lines
+
+
+def signature_fragment(phase: Phase) -> dict:
+    """The run signature's MLM fragment: corpus[@revision] (local: `local.<dir name>`), languages,
+    ratio, α and budget — the values used."""
+    mlm = phase.settings["mlm"]
+    name = f"local.{Path(mlm['corpus']).expanduser().name}" if is_local(mlm["corpus"]) else mlm["corpus"]
+    if mlm["revision"]:
+        name += f"@{mlm['revision']}"
+    return {"mlm": name.replace(":", "_").replace("|", "_"), "mlm_langs": mlm["langs"], "mlm_ratio": mlm["ratio"],
+            "mlm_alpha": mlm["alpha"], "mlm_budget": mlm["budget"]}

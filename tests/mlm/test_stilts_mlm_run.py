@@ -139,6 +139,7 @@ def test_smoke_run_has_the_expected_runs_and_metrics(smoke):
     assert any(k.startswith("xnli.") and k.endswith(".accuracy") for k in parent.data.metrics)
     sig = parent.data.tags["signature"]
     assert "recipe:stilts-mlm" in sig and "task:mnli" in sig
+    assert f"|mlm:wikimedia/wikipedia|mlm_langs:{','.join(languages.XNLI)}|mlm_ratio:0.5|mlm_alpha:0.3|" in sig
 
 
 def test_the_encoder_trained_with_mlm_is_handed_to_phase_3_exactly(smoke, tiny):
