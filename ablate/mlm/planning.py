@@ -71,3 +71,14 @@ def signature_fragment(phase: Phase) -> dict:
         name += f"@{mlm['revision']}"
     return {"mlm": name.replace(":", "_").replace("|", "_"), "mlm_langs": mlm["langs"], "mlm_ratio": mlm["ratio"],
             "mlm_alpha": mlm["alpha"], "mlm_budget": mlm["budget"]}
+
+
+def preflight(cfg: RunConfig, phase: Phase, offline: bool) -> None:
+    """Before any run is opened: every language's text must be reachable (offline, a Hub corpus
+    is not; online, the Hub must list each language's config)."""
+    srcs = corpus.sources(cfg, phase.settings["mlm"]["langs"])
+    remote = {lang: s for lang, s in srcs.items() if s.kind == "hub"}
+    if remote and offline:
+        first = next(iter(remote.values()))
+        raise corpus.unreachable(first, "working offline: the Hub is unreachable or HF_HUB_OFFLINE=1", list(srcs))
+    corpus.sizes(remote)  # lists each config's files: an unknown id or config fails here

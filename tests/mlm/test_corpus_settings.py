@@ -132,3 +132,15 @@ def test_key_changes_with_the_local_text_and_the_mlm_settings(tmp_path):
     (root / "sw.txt").write_text("moja mbili nne\n", encoding="utf-8")
     changed, changed_parts = key()
     assert changed != base and changed_parts["data"] != parts["data"] and changed_parts["settings"] == parts["settings"]
+
+
+def test_preflight_refuses_a_hub_corpus_when_offline_and_accepts_local_text(tmp_path):
+    from ablate.mlm.planning import intermediate, preflight
+
+    online = resolve("paper", None, {"task": "mnli", "mlm": {"langs": "de,sw"}})  # plans without the Hub
+    phase = intermediate(online, "mnli")
+    with pytest.raises(AblateError, match="cannot be reached.*working offline.*de.txt, sw.txt"):
+        preflight(online, phase, offline=True)
+    root = _text_dir(tmp_path, {"de": ["eins zwei"], "sw": ["moja mbili"]})
+    local = resolve("paper", None, {"task": "mnli", "mlm": {"langs": "de,sw", "corpus": str(root)}})
+    preflight(local, intermediate(local, "mnli"), offline=True)  # nothing remote: passes

@@ -101,3 +101,37 @@ def test_language_sampler_matches_the_smoothed_distribution(alpha):
     p = np.array(list(sizes.values())) / sum(sizes.values())
     if alpha < 1:
         assert stats.chisquare(observed, p * len(draws)).pvalue < 1e-6
+
+
+def test_mlm_batches_draw_languages_by_the_shares_and_mask_them():
+    """The objective's batch stream: languages per sequence ~ q (chi-square on its own record of
+    draws and on the token content), masked positions only, every sequence from its language."""
+    from ablate.mlm.objective import MlmObjective
+
+    class Tok:  # the four things the objective reads from a tokenizer
+        all_special_ids, mask_token_id, pad_token_id = list(SPECIALS), MASK, 1
+
+        def __len__(self):
+            return VOCAB
+
+    # language i's sequences use only ids from its own range, so a sequence's language is visible
+    ranges = {"de": 1000, "sw": 2000, "hi": 3000}
+    rng = np.random.default_rng(3)
+    sequences = {lang: [[0, *rng.integers(base, base + 900, 20).tolist(), 2] for _ in range(5)]
+                 for lang, base in ranges.items()}
+    shares = {"de": 0.6, "sw": 0.1, "hi": 0.3}
+    objective = MlmObjective(None, Tok(), sequences, shares, batch_size=8, grad_accum=1)
+    stream = objective.batches(seed=5)
+    seen = dict.fromkeys(shares, 0)
+    for _ in range(1000):
+        batch = next(stream)
+        ids, labels = batch["input_ids"].numpy(), batch["labels"].numpy()
+        original = np.where(labels != M.IGNORE, labels, ids)
+        for row in original:
+            lang = next(lang for lang, base in ranges.items() if base <= row[1] < base + 900)
+            seen[lang] += 1
+        assert (labels[:, [0, -1]] == M.IGNORE).all()  # <s>, </s> never predicted
+    assert seen == dict(objective.drawn)
+    expected = np.array(list(shares.values())) * 8000
+    assert stats.chisquare(list(seen.values()), expected).pvalue > 1e-4
+    assert objective.realised_shares() == pytest.approx({k: v / 8000 for k, v in seen.items()})
