@@ -58,3 +58,23 @@ def test_mlm_language_with_no_text(cli, tmp_path):
     res = cli("run", "stilts-mlm", *SMOKE, "--mlm-corpus", str(text), "--mlm-langs", "de,sw", "-o", str(tmp_path / "o"))
     assert res.code == 2
     assert "MLM language 'sw' has no text" in " ".join(res.err.split()) and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("mlm_flags", [
+    ("--mlm-langs", "de,sw", "--mlm-ratio", "0.25", "--set", "mlm.alpha=0.5", "--set", "mlm.revision=abc123"),
+    ("--mlm-langs", "pawsx", "--set", "mlm.budget=1000"),
+    ("--mlm-langs", "sw",),
+])
+def test_the_reproduce_command_carries_the_mlm_settings(monkeypatch, mlm_flags):
+    import shlex
+
+    import ablate.cli as cli
+    from ablate.reports.reproduce import run_command
+
+    seen = []
+    monkeypatch.setattr(cli, "run_plan", lambda plan, cfg, quiet=False: seen.append(cfg))
+    cli.main(["run", "stilts-mlm", "--task", "mnli", "--targets", "xnli", *mlm_flags])
+    command = run_command(seen[-1])
+    assert "mlm." in command
+    cli.main(shlex.split(command)[1:])
+    assert seen[-1].to_dict() == seen[-2].to_dict(), command
