@@ -8,6 +8,7 @@ over masked positions; perplexity = exp(loss); `all` pools every language's mask
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,12 +19,13 @@ HELDOUT_SEED = 20200513  # one masking of the held-out text, shared by every run
 
 
 def masked_heldout(sequences: Mapping[str, list[list[int]]], tokenizer) -> dict[str, tuple[np.ndarray, ...]]:
-    """lang -> (input_ids, attention_mask, labels), masked once with HELDOUT_SEED."""
-    rng = np.random.default_rng(HELDOUT_SEED)
+    """lang -> (input_ids, attention_mask, labels), masked once from HELDOUT_SEED and the language
+    (so a language's masks do not depend on which other languages are measured)."""
     specials = tokenizer.all_special_ids
     candidates = M.replacement_candidates(len(tokenizer), specials)
     out = {}
     for lang in sorted(sequences):
+        rng = np.random.default_rng([HELDOUT_SEED, zlib.crc32(lang.encode())])
         ids, attention = M.pad(sequences[lang], tokenizer.pad_token_id)
         inputs, labels = M.mask_tokens(ids, M.special_mask(ids, specials), tokenizer.mask_token_id, candidates, rng)
         out[lang] = (inputs, attention, labels)
