@@ -94,7 +94,9 @@ def family_declaration(c: Comparison) -> dict[str, str]:
         "F1": f"{c.overall}-level Δ of each non-baseline arm vs {c.labels[0]} (m = {n_pairs}): Holm.",
         "F2": f"task-level Δ within each pair (m = {n_tasks} tasks): Holm.",
         "F3": "per-language Δ within each (pair, task) (m = its languages): Holm for claims, "
-              "Benjamini–Hochberg q for screening, and k̂ of L = languages with Δ > 0 and Holm p ≤ α.",
+              "Benjamini–Hochberg q for screening, and k̂ of L = languages with Δ > 0 and step-down max-T "
+              "adjusted p ≤ α (the adjustment models the correlation a shared seed induces; the overall "
+              "level's k̂ counts tasks the same way).",
     }
 
 

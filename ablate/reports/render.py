@@ -114,7 +114,7 @@ def document(c) -> list[Block]:
             doc += [("h", 3, f"{t}: {treatment} vs {base}"),
                     ("p", f"{direction(task_line)}, {ci_label(c.request.alpha)} {interval(task_line)}, "
                           f"p = {fp(task_line.p)}, Holm (F2) p = {fp(task_line.p_holm)}"
-                          + (f"; A > B on k̂ = {task_line.wins} of {task_line.of} languages (F3, Holm). "
+                          + (f"; A > B on k̂ = {task_line.wins} of {task_line.of} languages (F3, step-down max-T). "
                              if task_line.wins is not None else ". ")
                           + f"Test-set sampling units: {'parallel ids shared across languages' if c.numbers.parallel[t] else 'examples, per language'}."
                           + (f" No p at this level: {task_line.refused}." if task_line.refused else "")),

@@ -26,6 +26,7 @@ import numpy as np
 
 from ablate import stats as st
 from ablate.stats import components as vc
+from ablate.stats import maxt
 from ablate.errors import AblateError
 
 METRICS = {"accuracy": st.ACCURACY, "em_f1": st.SPAN_QA, "f1": st.F1_COUNTS}
@@ -91,7 +92,8 @@ class Line:
     var_both: float | None = None
     seed_share: float | None = None
     example_share: float | None = None
-    wins: int | None = None  # k̂: significant (Holm) wins among the lower level's members
+    p_maxt: float | None = None  # step-down max-T adjusted p within its family (what k̂ counts)
+    wins: int | None = None  # k̂: significant wins (max-T adjusted) among the lower level's members
     of: int | None = None  # L: how many members
     signature: str = ""
     df: float | None = None  # t degrees of freedom (Welch–Satterthwaite)
@@ -245,7 +247,7 @@ def compute(tasks: Sequence[TaskData], labels: Sequence[str], n_replicates: int,
         every[(labels[a], None, None)] = top = vc.mean_moments(per_task)
         lines.append(Line("overall", labels[a], labels[0], overall, None, "F1",
                           **compare_level(top, "overall", None, paired, alpha, n_replicates, rng)))
-    adjust(lines, alpha)
+    adjust(lines, alpha, every)
     replicates = {}
     for data in tasks:  # joint replicates per task for post-hoc selections (the checklist's best arm)
         rng = np.random.default_rng(entropy(seed, "replicates", data.task))
@@ -275,9 +277,10 @@ def family_size(n_pairs: int, n_tasks: int, max_languages: int) -> int:
     return max(n_pairs, n_tasks, max_languages)
 
 
-def adjust(lines: Sequence[Line], alpha: float) -> None:
-    """Holm within every family, BH q-values within F3, and k̂ of L at the task and overall levels.
-    Lines without a p (refused) are left out of their family."""
+def adjust(lines: Sequence[Line], alpha: float, moments: dict[tuple, vc.Moments]) -> None:
+    """Holm within every family, BH q-values within F3, max-T adjusted p within F3 and F2 and k̂ of
+    L at the task and overall levels. Lines without a p (refused) are left out of their family.
+    moments: (arm, task|None, lang|None) -> the level's Moments (the max-T correlation)."""
     fams = {k: [m for m in v if m.p is not None] for k, v in families(lines).items()}
     for key, members in fams.items():
         if not members:
@@ -288,6 +291,14 @@ def adjust(lines: Sequence[Line], alpha: float) -> None:
         if key[0] == "F3":
             for m, q in zip(members, st.benjamini_hochberg(p)):
                 m.q_bh = float(q)
+        if key[0] in ("F2", "F3"):
+            parts = [moments[(m.treatment, m.task, m.lang)] for m in members]
+            variance = np.array([m.var_both or 0.0 for m in members])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = np.array([m.delta for m in members]) / np.sqrt(variance)
+            df = np.array([m.df if m.df is not None else np.inf for m in members])
+            for m, pm in zip(members, maxt.stepdown(t, df, variance, maxt.shared_covariance(parts))):
+                m.p_maxt = float(pm)
     for line in lines:
         if line.level == "task":
             below = fams.get(("F3", line.treatment, line.task), [])
@@ -296,7 +307,7 @@ def adjust(lines: Sequence[Line], alpha: float) -> None:
         else:
             continue
         if below and min(line.s_a, line.s_b) >= MIN_CALIBRATED_SEEDS:  # k̂ is refused with the level's p
-            k = st.count_wins(np.array([m.delta for m in below]), np.array([m.p_holm for m in below]), alpha)
+            k = st.count_wins(np.array([m.delta for m in below]), np.array([m.p_maxt for m in below]), alpha)
             line.wins, line.of = k.wins, k.total
 
 

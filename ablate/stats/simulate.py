@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ablate.stats import components as vc
-from ablate.stats.multiplicity import holm_batch
+from ablate.stats import maxt
 
 REGIMES = {  # name: (tau, gamma) — seed vs test-set share of Var(Δ̂) at n = 400, S = 5
     "seed-dominated": (0.6, 0.0),
@@ -73,23 +73,26 @@ class LevelRates:
 
 def components_pvalues(study, paired: bool, alpha: float = 0.05) -> dict[str, np.ndarray]:
     """p-values of the default test at every level of a simulated study: cell ``(sims, T·L)``,
-    task ``(sims, T)``, overall ``(sims,)``, and Holm-adjusted cell p per task ``(sims, T·L)``."""
-    cells, tasks, holm_p = [], [], []
+    task ``(sims, T)``, overall ``(sims,)``, and the max-T adjusted cell p of k̂ ``(sims, T·L)``."""
+    cells, tasks, adjusted = [], [], []
     for task in study:
         moments = [vc.cell_moments(a, b, paired) for a, b in task]
-        ps = np.stack([vc.components_test(m, alpha).p for m in moments], axis=-1)
-        cells.append(ps)
-        holm_p.append(holm_batch(ps))
+        tests = [vc.components_test(m, alpha) for m in moments]
+        cells.append(np.stack([r.p for r in tests], axis=-1))
+        variance = np.stack([r.var_seeds + r.var_examples for r in tests], axis=-1)
+        adjusted.append(maxt.stepdown(np.stack([r.delta for r in tests], -1) / np.sqrt(variance),
+                                      np.stack([r.df for r in tests], -1), variance,
+                                      maxt.shared_covariance(moments)))
         tasks.append(vc.mean_moments(moments))
     overall = vc.components_test(vc.mean_moments(tasks), alpha).p
     return {"cell": np.concatenate(cells, -1), "task": np.stack([vc.components_test(t, alpha).p for t in tasks], -1),
-            "overall": overall, "holm": np.concatenate(holm_p, -1), "tasks": len(study)}
+            "overall": overall, "adjusted": np.concatenate(adjusted, -1), "tasks": len(study)}
 
 
 def rejection_rates(pvalues: dict[str, np.ndarray], alpha: float = 0.05) -> LevelRates:
     """Share of (simulation, cell/task) tests with p ≤ α; count: share of (simulation, task) with
-    at least one Holm-significant language."""
+    at least one significant language after the max-T adjustment (k̂ ≥ 1, either sign)."""
     t = pvalues["tasks"]
-    holm = pvalues["holm"].reshape(*pvalues["holm"].shape[:-1], t, -1)
+    adjusted = pvalues["adjusted"].reshape(*pvalues["adjusted"].shape[:-1], t, -1)
     return LevelRates(float(np.mean(pvalues["cell"] <= alpha)), float(np.mean(pvalues["task"] <= alpha)),
-                      float(np.mean(pvalues["overall"] <= alpha)), float(np.mean((holm <= alpha).any(-1))))
+                      float(np.mean(pvalues["overall"] <= alpha)), float(np.mean((adjusted <= alpha).any(-1))))

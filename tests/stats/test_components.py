@@ -70,10 +70,11 @@ def test_aa_false_positive_rate_every_level(seeds, regime, paired):
     for level, (rate, n) in checks.items():
         low, high = band(n)
         assert low <= rate <= high, (level, rate, (low, high))
-    # k̂ ≥ 1 (any Holm-significant language) is family-wise: at most α, conservative under a shared
-    # seed; with 3 seeds the report gives no k̂ (like the averaged level).
+    # k̂ ≥ 1 (any language significant after the max-T adjustment) is family-wise: near α whether the
+    # languages move together (shared seed) or not; with 3 seeds the report gives no k̂.
     if seeds >= 4:
-        assert rates.count <= band(sims)[1], rates.count
+        low, high = band(sims)
+        assert low <= rates.count <= high, rates.count
 
 
 def gaussian_study(rng, sims, seeds, n, sd_seed, sd_noise, effect):
@@ -98,19 +99,20 @@ def test_planted_effect_power_matches_the_noncentral_t(seeds, effect):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seeds", [3, 5, 10])
+@pytest.mark.parametrize("seeds", [3, 4, 5, 10])
 @pytest.mark.parametrize("regime", list(sm.REGIMES))
-def test_aa_false_positive_rate_large_grid(seeds, regime):
+@pytest.mark.parametrize("paired", [True, False])
+def test_aa_false_positive_rate_large_grid(seeds, regime, paired):
     tau, gamma = sm.REGIMES[regime]
-    rng = np.random.default_rng([seeds, len(regime), 99])
+    rng = np.random.default_rng([seeds, len(regime), 99, paired])
     sims = 2_000
     rates = sm.rejection_rates(sm.components_pvalues(sm.simulate(rng, sm.Design(seeds=seeds, tau=tau, gamma=gamma),
-                                                                 sims), True))
-    levels = {"cell": rates.cell} | ({"task": rates.task, "overall": rates.overall} if seeds >= 4 else {})
-    # Never liberal beyond 7 %; where test-set noise dominates the floor on the seed part makes the
-    # test somewhat conservative (2–4 %, docs/statistics.md), hence the lower bound of 2 %.
+                                                                 sims), paired))
+    # What the report gives: cells for every S; tasks, the average and k̂ from 4 seeds on.
+    levels = {"cell": rates.cell} | ({"task": rates.task, "overall": rates.overall, "k̂ ≥ 1": rates.count}
+                                     if seeds >= 4 else {})
     for level, rate in levels.items():
-        assert 0.02 <= rate <= 0.07, (level, rate)
+        assert 0.03 <= rate <= 0.07, (level, rate)
 
 
 @pytest.mark.parametrize("paired", [True, False])
