@@ -91,6 +91,9 @@ def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, mlm: dic
     from ablate.recipes import load
 
     r = load(recipe)
+    if mlm and not getattr(r.module, "TRAINS_MLM", False):
+        raise AblateError(f"--mlm-langs/--mlm-corpus/--mlm-ratio configure stilts-mlm; recipe '{recipe}' would ignore "
+                          f"them: drop them, or run `ablate run stilts-mlm`.")
     layer = _overrides(sets=sets, recipe=recipe, **flags)
     for section, given in (("mt", mt), ("mlm", mlm)):
         if given:

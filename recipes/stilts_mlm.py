@@ -13,6 +13,7 @@ from ablate.plan import Plan
 from ablate.tasks import expand_targets
 
 NEEDS_TASK = True
+TRAINS_MLM = True  # takes the --mlm-* flags
 
 
 def plan(cfg):

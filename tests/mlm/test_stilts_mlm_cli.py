@@ -78,3 +78,8 @@ def test_the_reproduce_command_carries_the_mlm_settings(monkeypatch, mlm_flags):
     assert "mlm." in command
     cli.main(shlex.split(command)[1:])
     assert seen[-1].to_dict() == seen[-2].to_dict(), command
+
+
+def test_mlm_flags_on_another_recipe_are_refused(cli, tmp_path):
+    res = cli("plan", "stilts", *SMOKE, "--mlm-ratio", "0.3", "-o", str(tmp_path))
+    assert res.code == 2 and "configure stilts-mlm; recipe 'stilts' would ignore them" in " ".join(res.err.split())
