@@ -114,11 +114,11 @@ def smoke(tmp_path_factory):
     (parent,) = client.search_runs([exp.experiment_id], "tags.kind = 'run'")
     children = {r.info.run_name: r for r in client.search_runs(
         [exp.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")}
-    return parent, children, seen
+    return parent, children, seen, out
 
 
 def test_smoke_run_has_the_expected_runs_and_metrics(smoke):
-    parent, children, _ = smoke
+    parent, children, _, _ = smoke
     assert parent.info.status == "FINISHED"
     assert parent.data.tags["recipe"] == "stilts-mlm" and parent.data.tags["intermediate_task"] == "mnli"
     assert parent.data.params["arm"] == "stilts-mlm:mnli"
@@ -145,7 +145,7 @@ def test_smoke_run_has_the_expected_runs_and_metrics(smoke):
 def test_the_encoder_trained_with_mlm_is_handed_to_phase_3_exactly(smoke, tiny):
     from ablate.models import load_with_head
 
-    _, _, seen = smoke
+    _, _, seen, _ = smoke
     end2 = seen["end_of_phase2"]  # the shared encoder (a base model: no prefix)
     (path, start3), = seen["phase3_starts"]
     assert path.endswith("encoder")
@@ -158,3 +158,30 @@ def test_the_encoder_trained_with_mlm_is_handed_to_phase_3_exactly(smoke, tiny):
     head = [k for k in start3 if k.startswith("classifier.")]
     assert head  # a fresh task head; nothing of the LM head travels
     assert not any(k.startswith("lm_head.") for k in start3)
+
+
+def test_compare_takes_the_stilts_mlm_arm_against_stilts(smoke, cli):
+    """The paper's comparison on real runs: a stilts run next to the stilts-mlm one in the same
+    store is the other arm (same evaluated examples, same selection policy)."""
+    import json
+
+    _, _, _, out = smoke
+    res = cli("run", "stilts", "--task", "mnli", "--targets", "xnli", "--preset", "smoke", "--seeds", "1",
+              "--set", "eval_splits=test", "-o", str(out), "-q")
+    assert res.code == 0, res.err
+    res = cli("compare", "--arms", "stilts:mnli,stilts-mlm:mnli", "--targets", "xnli",
+              "--tracking-uri", f"sqlite:///{out / 'mlflow.db'}", "--out", str(out / "compare"))
+    assert res.code == 0, res.err
+    report = json.loads((out / "compare" / "report.json").read_text())
+    assert report["arms"] == ["stilts:mnli", "stilts-mlm:mnli"] and report["baseline"] == "stilts:mnli"
+    (line,) = [m for m in report["lines"] if m["level"] == "task"]
+    assert line["treatment"] == "stilts-mlm:mnli" and line["task"] == "xnli"
+    # the report's arm means are the runs' own logged XNLI averages
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("ablate")
+    logged = {r.data.params["arm"]: next(v for k, v in r.data.metrics.items() if k.startswith("xnli.") and
+                                         k.endswith(".accuracy") and ".avg." in f".{k}.")
+              for r in client.search_runs([exp.experiment_id], "tags.kind = 'run'")}
+    assert line["mean_a"] == pytest.approx(logged["stilts-mlm:mnli"]) and line["mean_b"] == pytest.approx(logged["stilts:mnli"])
