@@ -12,7 +12,6 @@ encoder is saved for phase 3.
 
 from __future__ import annotations
 
-import math
 import time
 
 from ablate.errors import AblateError
@@ -24,6 +23,7 @@ from ablate.mlm.lm_head import head_state, load_mlm, share_encoder
 from ablate.mlm.masking import pack
 from ablate.mlm.objective import MlmObjective
 from ablate.mlm.perplexity import heldout_metrics, masked_heldout
+from ablate.mlm.planning import total_steps
 from ablate.mlm.sampling import smoothed_shares, split_budget
 from ablate.models import resolve_model, save_encoder
 from ablate.phases import PhaseContext, PhaseResult
@@ -78,8 +78,7 @@ def run_mlm_intermediate(ctx: PhaseContext) -> PhaseResult:
     ratio = mlm["ratio"]
     task_steps = planned_steps({task: task_objective.size},
                                {task: task_objective.batch_size * task_objective.grad_accum}, settings.epochs)
-    total = math.ceil(task_steps / (1 - ratio))
-    total = min(total, settings.max_steps) if settings.max_steps else total
+    total = total_steps(task_steps, ratio, settings.max_steps)
     sampler = TaskSampler({task: task_objective.size, "mlm": objective.size}, fixed={"mlm": ratio}, seed=ctx.seed)
     started = time.time()
     with ctx.progress.bar(f"  train {task} + mlm (seed {ctx.seed})", total=total) as bar:

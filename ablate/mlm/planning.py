@@ -7,6 +7,7 @@ held-out size; the key adds the corpus files' content (local) or revision (Hub).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -59,7 +60,40 @@ def describe(cfg: RunConfig, phase: Phase) -> list[str]:
                      + ", ".join(f"{lang} {shares[lang]:.3f} {budget[lang]:,}" for lang in mlm["langs"]))
     else:
         lines.append(f"MLM languages: {', '.join(mlm['langs'])} (shares q ∝ p^α from the Hub sizes, at run time)")
+    train = phase.settings["train"]
+    size = _fixture_rows(phase.task) if cfg.data == "fixtures" else None
+    if size is None:
+        lines.append(f"Expected optimizer steps: {phase.task} as many as stilts gives it (epochs × training examples "
+                     f"/ {train['batch_size'] * train['grad_accum']} per step), mlm {ratio / (1 - ratio):.3g} × that"
+                     + (f", {train['max_steps']:,} at most" if train["max_steps"] else "")
+                     + " (the training size is known at run time)")
+    else:
+        size = min(size, train["max_train_examples"]) if train["max_train_examples"] else size
+        task_steps = math.ceil(train["epochs"] * size / (train["batch_size"] * train["grad_accum"]))
+        total = total_steps(task_steps, ratio, train["max_steps"])
+        lines.append(f"Expected optimizer steps: {phase.task} {total * (1 - ratio):,.1f}, mlm {total * ratio:,.1f} "
+                     f"of {total:,} ({size:,} fixture training rows)")
     return lines
+
+
+def total_steps(task_steps: int, ratio: float, max_steps: int) -> int:
+    """Optimizer steps of the phase: the task keeps the steps single-task stilts gives it, so
+    ceil(task steps / (1 - ratio)) in all, capped by `max_steps` (> 0)."""
+    total = math.ceil(task_steps / (1 - ratio))
+    return min(total, max_steps) if max_steps else total
+
+
+def _fixture_rows(task: str) -> int | None:
+    """Rows of the task's shipped training fixtures (None for a dataset read by its own reader)."""
+    from ablate.data.load import FIXTURES, LOCAL_READERS, local_dir
+
+    rows = 0
+    for src in get_task(task).train:
+        path = local_dir(FIXTURES, src.hub_id, src.config) / f"{src.split}.jsonl"
+        if src.hub_id in LOCAL_READERS or not path.is_file():
+            return None
+        rows += sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return rows
 
 
 def signature_fragment(phase: Phase) -> dict:

@@ -25,6 +25,28 @@ def test_plan_shows_languages_shares_budget_and_ratio(cli, tmp_path):
         assert f"{lang} {shares[lang]:.3f} {budget[lang]:,}" in out
 
 
+@pytest.mark.parametrize("max_steps", [0, 5])
+def test_plan_shows_the_expected_steps_per_objective(cli, tmp_path, max_steps):
+    """The task keeps the steps single-task stilts gives it (epochs x rows / examples per step);
+    MLM adds ratio / (1 - ratio) times as many; max_steps caps the total."""
+    import math
+
+    from ablate.config import resolve
+    from ablate.data.load import load_raw
+    from ablate.tasks import get_task
+
+    res = cli("plan", "stilts-mlm", *SMOKE, "--mlm-ratio", "0.25", "--set", f"intermediate.mnli.max_steps={max_steps}",
+              "-o", str(tmp_path))
+    assert res.code == 0, res.err
+    cfg = resolve("smoke")
+    rows = sum(len(load_raw(src, cfg)) for src in get_task("mnli").train)  # the rows the run loads
+    s = cfg.intermediate_settings("mnli")
+    total = math.ceil(math.ceil(s.epochs * rows / (s.batch_size * s.grad_accum)) / 0.75)
+    total = min(total, max_steps) if max_steps else total
+    out = " ".join(res.out.split())
+    assert f"Expected optimizer steps: mnli {0.75 * total:.1f}, mlm {0.25 * total:.1f} of {total} ({rows} fixture" in out
+
+
 def test_plan_on_the_hub_says_shares_come_at_run_time(cli, tmp_path):
     res = cli("plan", "stilts-mlm", "--task", "squad", "--targets", "xquad", "--mlm-corpus", "wikimedia/wikipedia",
               "--mlm-ratio", "0.5", "-o", str(tmp_path))
