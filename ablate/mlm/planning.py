@@ -73,13 +73,16 @@ def describe(cfg: RunConfig, phase: Phase) -> list[str]:
         total = total_steps(task_steps, ratio, train["max_steps"])
         lines.append(f"Expected optimizer steps: {phase.task} {total * (1 - ratio):,.1f}, mlm {total * ratio:,.1f} "
                      f"of {total:,} ({size:,} fixture training rows)")
+    if train["patience"]:  # the loop's early stop counts task dev evaluations
+        lines.append(f"(fewer if the task's English dev score stops improving for {train['patience']} evaluations, "
+                     f"one every {train['eval_every']} steps)")
     return lines
 
 
 def total_steps(task_steps: int, ratio: float, max_steps: int) -> int:
     """Optimizer steps of the phase: the task keeps the steps single-task stilts gives it, so
     ceil(task steps / (1 - ratio)) in all, capped by `max_steps` (> 0)."""
-    total = math.ceil(task_steps / (1 - ratio))
+    total = math.ceil(round(task_steps / (1 - ratio), 9))  # 12 / (1 - 0.9) is 120.00000000000003 in floats
     return min(total, max_steps) if max_steps else total
 
 

@@ -47,6 +47,14 @@ def test_plan_shows_the_expected_steps_per_objective(cli, tmp_path, max_steps):
     assert f"Expected optimizer steps: mnli {0.75 * total:.1f}, mlm {0.25 * total:.1f} of {total} ({rows} fixture" in out
 
 
+@pytest.mark.parametrize("task_steps, ratio, cap, total", [(12, 0.9, 0, 120), (12, 0.25, 0, 16), (3, 0.5, 0, 6),
+                                                          (10, 0.3, 0, 15), (12, 0.9, 50, 50)])
+def test_total_steps_gives_the_task_its_stilts_steps(task_steps, ratio, cap, total):
+    from ablate.mlm.planning import total_steps
+
+    assert total_steps(task_steps, ratio, cap) == total  # not one more from float rounding (12 / 0.1)
+
+
 def test_plan_on_the_hub_says_shares_come_at_run_time(cli, tmp_path):
     res = cli("plan", "stilts-mlm", "--task", "squad", "--targets", "xquad", "--mlm-corpus", "wikimedia/wikipedia",
               "--mlm-ratio", "0.5", "-o", str(tmp_path))
