@@ -73,9 +73,8 @@ def describe(cfg: RunConfig, phase: Phase) -> list[str]:
         total = total_steps(task_steps, ratio, train["max_steps"])
         lines.append(f"Expected optimizer steps: {phase.task} {total * (1 - ratio):,.1f}, mlm {total * ratio:,.1f} "
                      f"of {total:,} ({size:,} fixture training rows)")
-    if train["patience"]:  # the loop's early stop counts task dev evaluations
-        lines.append(f"(fewer if the task's English dev score stops improving for {train['patience']} evaluations, "
-                     f"one every {train['eval_every']} steps)")
+    lines.append(f"(fewer if the task's English dev score stops improving for {train['patience']} evaluations, "
+                 f"one every {train['eval_every']} steps)")
     return lines
 
 
