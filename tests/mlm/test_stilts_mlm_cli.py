@@ -62,6 +62,8 @@ def test_plan_on_the_hub_says_shares_come_at_run_time(cli, tmp_path):
     out = " ".join(res.out.split())
     assert "MLM corpus wikimedia/wikipedia (Hub)" in out and "from the Hub sizes, at run time" in out
     assert "MLM corpus wikimedia/wikipedia has no pinned revision" in out
+    # no size before the data is loaded: the rule, with MLM's 1:1 step ratio at --mlm-ratio 0.5
+    assert "Expected optimizer steps: squad as many as stilts gives it" in out and "mlm 1 × that" in out
 
 
 @pytest.mark.parametrize("flags, message", [
