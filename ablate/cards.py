@@ -65,7 +65,7 @@ class DataCard:
         if lang not in self.languages:
             raise unknown(f"language of '{self.name}'", lang, self.languages)
         return self.config.format(lang=lang, name=languages.UDPOS_NAMES.get(lang, ""),
-                                  code3=languages.TATOEBA_CODES.get(lang, ""),
+                                  code3={**languages.TATOEBA_CODES, **languages.TATOEBA_CODES_R}.get(lang, ""),
                                   flores=languages.FLORES_PLUS_CODES.get(lang, ""))
 
     @property

@@ -35,7 +35,7 @@ err_console = Console(stderr=True)
 
 # Options shared by `plan` and `run`.
 TaskOpt = Annotated[Optional[str], typer.Option("--task", "-t", help="English intermediate task (see `ablate tasks`).")]
-TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, or `xtreme` for all nine.")]
+TargetsOpt = Annotated[Optional[str], typer.Option("--targets", help="Comma-separated target tasks, `xtreme` (all nine) or `xtreme-r` (all ten).")]
 SeedsOpt = Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds; one full pipeline each.")]
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="`paper` (default: the published setting) or `smoke` (tiny, offline).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML/YAML/JSON file with settings (overrides the preset).")]
@@ -49,6 +49,7 @@ DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or
 LangsOpt = Annotated[Optional[str], typer.Option("--langs", help="mt-translate: languages to translate into (default: the targets' languages).")]
 MTModelOpt = Annotated[Optional[list[str]], typer.Option("--mt-model", help="MT model (Hub id, local dir, tiny-nllb), and/or per-language overrides LANG=MODEL; repeatable.")]
 MixOpt = Annotated[Optional[str], typer.Option("--mt-mix", help="mt-translate: train on `translated` or `en+translated` data.")]
+MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
 MlmLangsOpt = Annotated[Optional[str], typer.Option("--mlm-langs", help="stilts-mlm: MLM languages, a target task (xnli) or codes (de,fr,sw).")]
 MlmCorpusOpt = Annotated[Optional[str], typer.Option("--mlm-corpus", help="stilts-mlm: Hub id (wikimedia/wikipedia) or a directory of <lang>.txt.")]
@@ -149,8 +150,8 @@ def plan_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mlm_langs: MlmLangsOpt = None,
-    mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mix_language_sets: MixSetsOpt = None,
+    mlm_langs: MlmLangsOpt = None, mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -161,7 +162,8 @@ def plan_cmd(
 
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
                       mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
@@ -197,8 +199,8 @@ def run_cmd(
     config: ConfigOpt = None, sets: SetOpt = None, model: ModelOpt = None, output_dir: OutOpt = None,
     experiment: ExpOpt = None, tracking_uri: UriOpt = None, data_dir: DataDirOpt = None,
     device: DeviceOpt = None, langs: LangsOpt = None, mt_model: MTModelOpt = None,
-    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mlm_langs: MlmLangsOpt = None,
-    mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
+    mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, mix_language_sets: MixSetsOpt = None,
+    mlm_langs: MlmLangsOpt = None, mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -211,7 +213,8 @@ def run_cmd(
     """
     r, cfg = _resolve(recipe, preset, config, sets, task=task, targets=targets, seeds=seeds, model=model,
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
-                      data_dir=data_dir, device=device, mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
+                      data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
+                      mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
                       mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)

@@ -31,6 +31,10 @@ class RunConfig:
     recipe: str = "stilts"
     task: str | None = None  # the English intermediate task (recipes with a phase 2)
     targets: tuple[str, ...] = ("xnli", "pawsx")  # XTREME target tasks
+    # XTREME-R: evaluate only these languages of a target (task -> languages; default: all of them),
+    # and whether one run may hold a task's XTREME and XTREME-R language sets (udpos + udpos_xr).
+    target_languages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    mix_language_sets: bool = False
     seeds: tuple[int, ...] = (1,)  # one full pipeline per seed
     model: str = "xlm-roberta-large"  # Hub id, local directory, or a built-in tiny model
     model_revision: str | None = None  # pin a Hub commit for reproducibility
@@ -56,7 +60,7 @@ class RunConfig:
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "retrieval", "mt", "mlm", "intermediate", "finetune"):
+        for name in ("dataset_revisions", "target_languages", "retrieval", "mt", "mlm", "intermediate", "finetune"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
@@ -70,7 +74,9 @@ class RunConfig:
         return self.intermediate.get(task) or self.intermediate.get("*") or TrainSettings()
 
     def finetune_settings(self, task: str) -> TrainSettings:
-        return self.finetune.get(task) or self.finetune.get("*") or TrainSettings()
+        # an XTREME-R language set (`udpos_xr`) trains exactly as its XTREME task unless set itself
+        return (self.finetune.get(task) or self.finetune.get(task.removesuffix("_xr")) or self.finetune.get("*")
+                or TrainSettings())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (JSON-able); the inverse of the layer format `resolve` reads."""
@@ -108,7 +114,7 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _param_str(v: Any) -> str:
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)):
         return ",".join(str(x) for x in v)
     if isinstance(v, Mapping):
         return json.dumps(v, sort_keys=True)
@@ -203,6 +209,10 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = _merge_settings(getattr(cfg, key), value, f"{key}", source)
         elif key == "dataset_revisions":
             changes[key] = {**cfg.dataset_revisions, **_mapping(value, key, source)}
+        elif key == "target_languages":
+            changes[key] = {**cfg.target_languages, **{
+                task: _coerce(f"{key}.{task}", langs, "tuple[str, ...]", source)
+                for task, langs in _mapping(value, key, source).items()}}
         elif key in ("retrieval", "mt", "mlm"):
             value = _mapping(value, key, source)
             current = getattr(cfg, key)

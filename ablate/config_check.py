@@ -21,6 +21,10 @@ def check(cfg: RunConfig) -> None:
         raise AblateError("--experiment must be a non-empty MLflow experiment name (default: ablate).")
     if not cfg.targets:
         raise AblateError("--targets needs at least one target task (e.g. xnli,pawsx or xtreme; see `ablate tasks`).")
+    from ablate.tasks import check_language_sets, check_target_languages
+
+    check_language_sets(cfg.targets, cfg.mix_language_sets)
+    check_target_languages(cfg.targets, dict(cfg.target_languages))
     if cfg.tracking_uri is not None:
         scheme = cfg.tracking_uri.partition(":")[0].partition("+")[0]  # postgresql+psycopg2 -> postgresql
         if "://" not in cfg.tracking_uri or scheme not in TRACKING_SCHEMES:

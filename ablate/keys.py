@@ -90,12 +90,13 @@ class KeyMaker:
 
     def _data_parts(self, phase: Phase) -> list:
         from ablate.data import bucc
-        from ablate.data.load import FIXTURES, LOCAL_READERS, _find_local, revision_of
+        from ablate.data.load import FIXTURES, LOCAL_FILES, _find_local, local_module, revision_of
 
         cfg = self.cfg
         spec = get_task(phase.task)
         if phase.kind in ("evaluate", "retrieve"):
-            sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in spec.languages]
+            langs = phase.settings.get("languages") or spec.languages  # a run may evaluate a subset
+            sources = [s.for_lang(lang) for s in spec.evaluation.values() for lang in langs]
         else:  # training phases and translation read the English train and dev data (and what
             # selection excludes from dev: XQuAD.en's contexts for SQuAD)
             sources = [s.for_lang("en") for s in spec.training_sources]
@@ -104,10 +105,8 @@ class KeyMaker:
             dirs = [bucc.corpus_dir(cfg.data_dir, lang) for lang in spec.languages]
             return [["local", self.files.tree([d for d in dirs if d.is_dir()], Path(cfg.data_dir))]]
         for src in {s.describe(): s for s in sources}.values():
-            if src.hub_id in LOCAL_READERS:  # CCGbank: a directory of .tsv files
-                from ablate.data.ccg import directory
-
-                root = directory(cfg) if cfg.data == "fixtures" or cfg.data_dir else None
+            if src.hub_id in LOCAL_FILES:  # CCGbank, UD, LAReQA, Mewsli-X: directories of files
+                root = local_module(src.hub_id).directory(cfg) if cfg.data == "fixtures" or cfg.data_dir else None
                 parts.append(["local", src.hub_id, self.files.tree([root], root) if root and root.is_dir() else "absent"])
                 continue
             root = FIXTURES if cfg.data == "fixtures" else Path(cfg.data_dir) if cfg.data_dir else None

@@ -75,6 +75,22 @@ NLLB_CODES = {
 # renamed a language -- Mandarin, Estonian, Filipino (the renames are unverified: see its card).
 FLORES_PLUS_CODES = {"en": "eng_Latn", **NLLB_CODES, "zh": "cmn_Hans", "et": "ekk_Latn", "tl": "fil_Latn"}
 
+# XTREME-R (google-research/xtreme evaluate.py `XTREME_R_TASK2LANGS`): XTREME's sets plus these
+# languages (the task keeps its XTREME set; the `_xr` target carries the extended one), and the
+# three new tasks. LAReQA has no per-language list in evaluate.py (its pool mixes all languages);
+# its question/answer languages are XQuAD-R's eleven.
+UDPOS_R = UDPOS + ("lt", "pl", "uk", "wo", "ro")
+PANX_R = PANX + ("qu", "pl", "uk", "az", "lt", "pa", "gu", "ro")
+TATOEBA_R = TATOEBA + ("az", "lt", "pl", "uk", "ro")
+XQUAD_R = XQUAD + ("ro",)
+XCOPA = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
+MEWSLIX = ("ar", "de", "en", "es", "fa", "ja", "pl", "ro", "ta", "tr", "uk")
+LAREQA = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
+# UD treebanks of the XTREME-R additions (UD v2.7 folder names `UD_<Name>-<treebank>`).
+UDPOS_NAMES_R = {"lt": "Lithuanian", "pl": "Polish", "uk": "Ukrainian", "wo": "Wolof", "ro": "Romanian"}
+# Tatoeba codes of the XTREME-R additions (XTREME-R's evaluate_retrieval.py lang3_dict).
+TATOEBA_CODES_R = {"az": "aze", "lt": "lit", "pl": "pol", "uk": "ukr", "ro": "ron"}
+
 ALL_XTREME = tuple(sorted(set(XNLI + PAWSX + UDPOS + PANX + XQUAD + MLQA + TYDIQA + BUCC + TATOEBA)))
 NON_ENGLISH = tuple(lang for lang in ALL_XTREME if lang != "en")
 
@@ -87,4 +103,7 @@ NAMES = {
     "ms": "Malay", "my": "Burmese", "nl": "Dutch", "pt": "Portuguese", "ru": "Russian",
     "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog",
     "tr": "Turkish", "ur": "Urdu", "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
+    # XTREME-R additions
+    "az": "Azerbaijani", "gu": "Gujarati", "ht": "Haitian Creole", "lt": "Lithuanian", "pa": "Punjabi",
+    "pl": "Polish", "qu": "Quechua", "ro": "Romanian", "uk": "Ukrainian", "wo": "Wolof",
 }

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 SPLIT_PREFIX = {"test": "", "validation": "dev."}
 GOLD_ONLY_TASKS = {"bucc2018": "bucc2018_goldonly"}  # task -> its name when scored gold-only
+# XTREME-R fine-tunes a dual encoder for these retrieval targets; ablate scores the encoder as it is
+# (no fine-tuning), so their metrics always carry this name (`mewslix_untuned.de.map20`).
+UNTUNED_TASKS = {"mewslix": "mewslix_untuned", "lareqa": "lareqa_untuned"}
 
 
 def metric_key(task: str, lang: str, metric: str, split: str = "test") -> str:
@@ -20,14 +23,17 @@ def metric_key(task: str, lang: str, metric: str, split: str = "test") -> str:
 
 
 def metric_task(task: str, goldonly: bool = False) -> str:
-    """The task part of a metric name: `bucc2018_goldonly` for gold-only BUCC, else the task."""
+    """The task part of a metric name: `bucc2018_goldonly` for gold-only BUCC, `<task>_untuned` for
+    the untuned XTREME-R retrieval tasks, else the task."""
+    if task in UNTUNED_TASKS:
+        return UNTUNED_TASKS[task]
     return GOLD_ONLY_TASKS[task] if goldonly and task in GOLD_ONLY_TASKS else task
 
 
 def logged_task(task: str, metrics) -> str:
     """The name `task`'s metrics carry in `metrics` (a run's logged keys): the gold-only name
     when only that one occurs, else the task itself."""
-    variant = GOLD_ONLY_TASKS.get(task)
+    variant = GOLD_ONLY_TASKS.get(task) or UNTUNED_TASKS.get(task)
     if variant is None or any(k.startswith(f"{task}.") or k.startswith(f"dev.{task}.") for k in metrics):
         return task
     return variant if any(k.startswith(f"{variant}.") or k.startswith(f"dev.{variant}.") for k in metrics) else task

@@ -122,11 +122,12 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
     """Phase 3 for one target: fine-tune on its English data, then evaluate every language."""
     spec = get_task(task, "target")
     inputs = (encoder.name,) if encoder else ()
+    languages = list(cfg.target_languages.get(task) or spec.languages)
     if spec.format == "retrieval":  # BUCC, Tatoeba: the encoder's representations, no training
         return [Phase(
             name=f"retrieve:{task}", kind="retrieve", task=task, inputs=inputs,
             settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
-                      "languages": list(spec.languages), "retrieval": dict(cfg.retrieval),
+                      "languages": languages, "retrieval": dict(cfg.retrieval),
                       "max_examples": cfg.max_eval_examples},
             seeded=False,  # deterministic given its encoder (whose key carries the seed)
         )]
@@ -138,7 +139,7 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
     )
     evaluate = Phase(
         name=f"evaluate:{task}", kind="evaluate", task=task, inputs=(finetune.name,),
-        settings={"data": data_spec(cfg, task), "languages": list(spec.languages),
+        settings={"data": data_spec(cfg, task), "languages": languages,
                   "splits": list(cfg.eval_splits), "max_examples": cfg.max_eval_examples,
                   "max_seq_length": cfg.finetune_settings(task).max_seq_length},
         seeded=False,  # determined by the fine-tuned model it reads, which carries the seed

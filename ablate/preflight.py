@@ -26,6 +26,8 @@ def preflight(plan: Plan, cfg: RunConfig, offline: bool) -> None:
     path = resolve_model(cfg.model, cfg.model_revision)  # raises for a missing local path
     if cfg.model not in TINY_MODELS and path == cfg.model:
         _check_hub_model(cfg.model, cfg.model_revision)
+    if cfg.data == "hub":
+        _check_file_only_datasets(plan, cfg)  # online too: they are never downloaded
     if cfg.data == "hub" and offline:
         for (hub_id, config, revision, hint), splits in _hub_sources(plan, cfg).items():
             _check_hub_dataset(hub_id, config, revision, hint, _missing_local(cfg, hub_id, config, splits))
@@ -97,7 +99,7 @@ def _sources(plan: Plan, cfg: RunConfig):
     for phase in plan.phases:
         spec = get_task(phase.task)
         for src in (*spec.sources, *_reference_sources(phase, spec)):
-            for lang in dict.fromkeys(spec.languages or ["en"]):
+            for lang in dict.fromkeys(phase.settings.get("languages") or spec.languages or ["en"]):
                 one = src.for_lang(lang)
                 key = (spec.name, repr(one))  # Source holds mappings: not hashable
                 if key not in seen:
@@ -107,11 +109,11 @@ def _sources(plan: Plan, cfg: RunConfig):
 
 def _check_local_files(plan: Plan, cfg: RunConfig) -> None:
     """Parse every local copy the run will read and check it against its card and label set."""
-    from ablate.data.load import LOCAL_READERS, _find_local, canonical, check_against_card, load_raw
+    from ablate.data.load import LOCAL_FILES, _find_local, canonical, check_against_card, load_raw
 
     seen = set()
     for spec, src, lang in _sources(plan, cfg):
-        if src.hub_id in LOCAL_READERS or (src.hub_id, src.config, src.split) in seen:
+        if src.hub_id in LOCAL_FILES or (src.hub_id, src.config, src.split) in seen:
             continue
         seen.add((src.hub_id, src.config, src.split))
         path = _find_local(Path(cfg.data_dir), src)
@@ -145,21 +147,34 @@ def _missing_local(cfg: RunConfig, hub_id: str, config: str, splits: list[str]) 
     return f"Missing under --data-dir: {files} (or .parquet)."
 
 
+def _check_file_only_datasets(plan: Plan, cfg: RunConfig) -> None:
+    """Every file of a file-only dataset (UD v2.7, Mewsli-X, LAReQA, CCGbank) the plan reads must
+    exist; one error names all that are missing, each dataset's with how to get it."""
+    from ablate.data.load import LOCAL_FILES, local_module
+    from ablate.errors import MissingFiles
+
+    missing = []
+    for _, src, _ in _sources(plan, cfg):
+        if src.hub_id in LOCAL_FILES:
+            try:
+                local_module(src.hub_id).check_source(src, cfg)
+            except MissingFiles as e:
+                missing.append(e)
+    if missing:
+        raise MissingFiles.combined(missing)
+
+
 def _hub_sources(plan: Plan, cfg: RunConfig) -> dict[tuple[str, str, str | None, str], list[str]]:
     """(Hub id, config, revision, hint) -> the splits the plan reads from it (no local copy)."""
     from ablate.data.bucc import has_local
-    from ablate.data.load import LOCAL_READERS, _find_local, revision_of
+    from ablate.data.load import LOCAL_FILES, _find_local, revision_of
 
     seen: dict[tuple[str, str, str | None, str], list[str]] = {}
     for spec, src, _ in _sources(plan, cfg):
         if spec.name == "bucc2018" and has_local(cfg.data_dir):
             continue  # the full local corpus replaces the Hub's gold-only copy
-        if src.hub_id in LOCAL_READERS:
-            if src.hub_id == "local/ccgbank":
-                from ablate.data.ccg import check_files
-
-                check_files(cfg)
-            continue
+        if src.hub_id in LOCAL_FILES:
+            continue  # _check_file_only_datasets
         if cfg.data_dir and _find_local(Path(cfg.data_dir), src) is not None:
             continue
         splits = seen.setdefault((src.hub_id, src.config, revision_of(src, cfg), src.hint), [])

@@ -17,15 +17,15 @@ from ablate.tasks import get_task
 
 def hub_datasets(plan: Plan, cfg: RunConfig) -> dict[str, str | None]:
     """Hub dataset id -> requested revision, for every source the plan may read from the Hub."""
-    from ablate.data.load import LOCAL_READERS, revision_of
+    from ablate.data.load import LOCAL_FILES, revision_of
 
     if cfg.data != "hub":
         return {}
     out: dict[str, str | None] = {}
     for phase in plan.phases:
         spec = get_task(phase.task)
-        for src in (*spec.train, *spec.dev, *spec.evaluation.values()):
-            if src.hub_id not in LOCAL_READERS:
+        for src in spec.sources:  # with the languages served elsewhere (XTREME-R's by_lang)
+            if src.hub_id not in LOCAL_FILES:
                 out.setdefault(src.hub_id, revision_of(src, cfg))
     return out
 

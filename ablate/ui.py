@@ -53,13 +53,16 @@ def experiment_url(uri: str, experiment: str | None, port: int) -> str:
 
 
 def headline_columns(metric_names) -> list[str]:
-    """The runs-table columns: the arm (e.g. stilts:mnli) and seed, the XTREME score, each target's language
-    average of its primary metric (test split), in the task registry's order."""
-    from ablate.metric_names import metric_key
+    """The runs-table columns: the arm (e.g. stilts:mnli) and seed, the XTREME and XTREME-R scores, each
+    target's language average of its primary metric (test split) under the name it is logged with
+    (`mewslix_untuned`, `bucc2018_goldonly`), in the task registry's order."""
+    from ablate.metric_names import logged_task, metric_key
     from ablate.tasks import TASKS
+    from ablate.xtreme_r import SCORES as XTREME_R_SCORES
 
     present = set(metric_names)
-    wanted = ["xtreme.score"] + [metric_key(t.name, "avg", t.metric) for t in TASKS.values() if t.role == "target"]
+    wanted = ["xtreme.score", *XTREME_R_SCORES] + [metric_key(logged_task(t.name, present), "avg", t.metric)
+                                                   for t in TASKS.values() if t.role == "target"]
     return (["params.`arm`", "tags.`seed`"]
             + [f"metrics.`{name}`" for name in wanted if name in present])
 

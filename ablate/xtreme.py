@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ablate import xtreme_r
 from ablate.metric_names import GOLD_ONLY_TASKS, metric_key
 from ablate.metrics import xtreme_score as xs
 from ablate.tasks import TASKS
@@ -32,6 +33,7 @@ SCORES = {
     "xtreme.score": "mean of the 9 task scores",
     "xtreme.score" + GOLD_ONLY: "mean of the 9, BUCC gold-only (not comparable to published)",
     "xtreme.score_without_bucc": "mean of the 8 tasks other than BUCC",
+    **xtreme_r.SCORES,  # the XTREME-R score (ablate.xtreme_r), summarised with these
 }
 
 
@@ -42,7 +44,8 @@ def _per_language(metrics: Mapping[str, float], task: str, name: str, metric: st
 
 def summarize(metrics: Mapping[str, float]) -> dict[str, float]:
     """`xtreme.<task>` for every target task whose languages are all present, the headline
-    scores and category means of the module docstring; {} when no task is complete."""
+    scores and category means of the module docstring, and the `xtreme_r.*` scores
+    (ablate.xtreme_r); {} when no task is complete."""
     table: dict[str, dict[str, float]] = {}
     goldonly = None
     for task in xs.TASK_LANGUAGES:
@@ -68,4 +71,5 @@ def summarize(metrics: Mapping[str, float]) -> dict[str, float]:
             out["xtreme.score" + suffix] = float(score.overall)
             out["xtreme.avg_of_categories" + suffix] = float(score.average_of_categories)
             out[f"xtreme.category.retrieval{suffix}"] = float(score.categories["retrieval"])
+    out.update(xtreme_r.summarize(metrics))
     return out

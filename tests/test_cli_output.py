@@ -111,6 +111,15 @@ def test_headline_columns_follow_the_logged_metrics():
     assert headline_columns({"xtreme.score"})[2] == "metrics.`xtreme.score`"
 
 
+def test_headline_columns_show_xtreme_r_and_untuned_retrieval():
+    from ablate.ui import headline_columns
+
+    cols = headline_columns({"xtreme_r.score_untuned_retrieval", "xcopa.avg.accuracy", "mewslix_untuned.avg.map20",
+                             "lareqa_untuned.avg.map20", "lareqa_untuned.de.map20"})
+    assert cols[2:] == ["metrics.`xtreme_r.score_untuned_retrieval`", "metrics.`xcopa.avg.accuracy`",
+                        "metrics.`mewslix_untuned.avg.map20`", "metrics.`lareqa_untuned.avg.map20`"]
+
+
 @pytest.mark.slow
 def test_warm_demo_adds_no_parent_runs(tmp_path):
     from mlflow import MlflowClient

@@ -57,6 +57,11 @@ def check_files(cfg, splits: tuple[str, ...] = ("train", "dev")) -> None:
         _file(root, split)
 
 
+def check_source(src, cfg) -> None:
+    """Preflight hook (`ablate.data.load.LOCAL_FILES`): the file of `src.split` must exist."""
+    _file(directory(cfg), src.split)
+
+
 def read_split(src, cfg) -> "datasets.Dataset":
     """`LOCAL_READERS` hook: the rows of split `src.split` (train, dev or test) with columns
     `tokens` list[str], `tags` list[str] and `tag_ids` list[int] (TAG_CAP = UNK)."""

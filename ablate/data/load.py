@@ -21,8 +21,13 @@ if TYPE_CHECKING:
     import datasets
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "data"
-# Datasets with no Hub copy are read by their own reader: hub_id -> "module:function(src, cfg)".
-LOCAL_READERS = {"local/ccgbank": "ablate.data.ccg:read_split"}
+# Datasets used only as files (no usable Hub copy): hub_id -> the module that finds them. Each has
+# `directory(cfg)` (where the files are) and `check_source(src, cfg)` (names missing files and how
+# to get them); `read_split(src, cfg)` gives their rows to `load_raw` (`LOCAL_READERS`).
+LOCAL_FILES = {"local/ccgbank": "ablate.data.ccg", "local/ud": "ablate.data.ud_files",
+               "local/lareqa": "ablate.data.lareqa", "local/mewslix": "ablate.data.mewslix"}
+LOCAL_READERS = {"local/ccgbank": "ablate.data.ccg:read_split", "local/ud": "ablate.data.ud_files:read_split",
+                 "local/lareqa": "ablate.data.lareqa:read_split", "local/mewslix": "ablate.data.mewslix:read_split"}
 
 
 def local_dir(root: str | Path, hub_id: str, config: str) -> Path:
@@ -47,6 +52,13 @@ def load_raw(src: Source, cfg: RunConfig) -> "datasets.Dataset":
         return _load_hub(src.hub_id, src.config, src.split, revision_of(src, cfg))
     except AblateError as e:
         raise AblateError(f"{e} {src.hint}".strip()) from e
+
+
+def local_module(hub_id: str):
+    """The module of a file-only dataset (`LOCAL_FILES`)."""
+    import importlib
+
+    return importlib.import_module(LOCAL_FILES[hub_id])
 
 
 def revision_of(src: Source, cfg: RunConfig) -> str | None:
@@ -243,7 +255,7 @@ def load_translated_train(spec: TaskSpec, root: Path, cfg: RunConfig, mix: str) 
 def check_against_card(raw: "datasets.Dataset", src: Source, cfg: RunConfig, lang: str) -> None:
     """Features (and, for a full Hub split, the row count) must match the dataset's data card,
     so a changed Hub copy fails loudly instead of silently shifting results."""
-    if src.hub_id in LOCAL_READERS:
+    if src.hub_id in LOCAL_FILES:
         return  # its reader checks the documented file format itself
     from ablate.cards import check_features, check_size, find_card
 

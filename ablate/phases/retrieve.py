@@ -22,9 +22,8 @@ sentence vector is the mean over non-pad tokens (special tokens included) of hid
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from types import ModuleType
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,6 +33,8 @@ from ablate.errors import AblateError
 from ablate.metric_names import metric_key, metric_task
 from ablate.metrics import bucc, classification, retrieval
 from ablate.phases import PhaseContext, PhaseResult
+from ablate.phases.ranked_retrieval import RANKED_SCORERS
+from ablate.phases.retrieval_results import Scorer, SplitResult
 from ablate.store import write_json
 from ablate.tasks import get_task
 
@@ -127,9 +128,10 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
     sources: dict[str, str] = {}
     details: dict[str, dict] = {}
     artifacts: list[str] = []
+    shared = {"shared": scorer.prepare(spec, ctx, encoder, search)} if scorer.prepare else {}
     with ctx.progress.bar(f"  retrieve {spec.name}", total=len(languages)) as bar:
         for lang in languages:
-            for res in scorer.score(spec, lang, ctx, encoder, search):
+            for res in scorer.score(spec, lang, ctx, encoder, search, **shared):
                 path = ctx.out / "predictions" / res.split / f"{lang}.parquet"
                 _write_predictions(path, res.columns, res.stats, res.stat_names)
                 artifacts.append(str(path.relative_to(ctx.out)))
@@ -144,7 +146,8 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
                     details.setdefault(lang, {}).update(res.details)
             bar.advance(1)
     corpora = {d["corpus"] for d in details.values() if "corpus" in d}
-    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018 (metric_names)
+    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018, untuned
+    # Mewsli-X / LAReQA as `<task>_untuned.*` (metric_names)
     name = metric_task(spec.name, goldonly=corpora == {bucc_data.GOLD_ONLY})
     metrics: dict[str, float] = {}
     for split, per_lang in totals.items():
@@ -234,20 +237,6 @@ def _on_device(emb: np.ndarray, search: dict):
 
 # --- per-task scoring -------------------------------------------------------------------------
 
-@dataclass
-class SplitResult:
-    """One (split, language): prediction columns, per-example statistics and provenance."""
-
-    split: str
-    columns: dict  # id, parallel_id, gold, prediction, ... (one entry per example)
-    stats: np.ndarray  # (n_examples, len(stat_names))
-    stat_names: tuple[str, ...]
-    digest: str
-    source: str
-    details: dict = field(default_factory=dict)
-    candidates: dict | None = None  # BUCC: every mined pair (source_id, target_id, score)
-
-
 def _tatoeba(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) -> list[SplitResult]:
     """Per English sentence: the nearest sentence of `lang`; correct when it is its translation."""
     ds = load_task_split(spec, "test", ctx.cfg, lang)
@@ -262,7 +251,7 @@ def _tatoeba(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) 
                "gold": gold, "prediction": predicted, "retrieved": [other[i] for i in predicted]}
     stats = classification.stats(predicted.tolist(), gold.tolist())  # per English sentence (correct, n)
     return [SplitResult("test", columns, stats, tuple(retrieval.stat_names), fingerprint(ds),
-                        spec.evaluation["test"].describe())]
+                        spec.evaluation["test"].for_lang(lang).describe())]
 
 
 def _bucc(spec, lang: str, ctx: PhaseContext, encode: Encoder, search: dict) -> list[SplitResult]:
@@ -321,15 +310,6 @@ def _bucc_split(spec, split: str, ctx: PhaseContext, lang: str) -> bucc_data.Buc
                                 spec.evaluation[split].for_lang(lang).describe())
 
 
-@dataclass(frozen=True)
-class Scorer:
-    """How one retrieval task is scored: per-language scoring, its metric module, its settings."""
-
-    score: Callable[..., list[SplitResult]]  # (spec, lang, ctx, encoder, search) -> per split
-    metric: ModuleType  # stat_names + aggregate(totals)
-    info: dict  # recorded with every result
-
-
 SCORERS = {
     "tatoeba": Scorer(_tatoeba, retrieval, {
         "direction": "en->xx: each English sentence queries the other language's sentences "
@@ -337,7 +317,9 @@ SCORERS = {
     "bucc2018": Scorer(_bucc, bucc, {
         "k": BUCC_K, "duplicates": BUCC_DUPLICATES, "margin": "ratio",
         "threshold": "F1-optimal on validation (BUCC sample), applied to test"}),
+    **RANKED_SCORERS,  # Mewsli-X, LAReQA (XTREME-R)
 }
+SCORERS["tatoeba_xr"] = SCORERS["tatoeba"]  # XTREME-R's language set, scored the same way
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -45,8 +45,20 @@ def run_finetune(ctx: PhaseContext) -> PhaseResult:
     # Keyed by its training data (phases_plan.training_data), so selected and recorded as that
     # data's task: the same output whichever target (XQuAD or MLQA) builds it.
     trained_as = get_task(selection_task(spec.name))
-    result, model, tokenizer = _train(ctx, spec, ctx.cfg.finetune_settings(spec.name), model_path,
-                                      trained_as=trained_as)
+    settings = ctx.cfg.finetune_settings(spec.name)
+    first = None
+    if spec.train_first:  # XCOPA: SIQA first, then COPA continues from that whole model (XTREME-R)
+        first, model, tokenizer = _train(ctx, get_task(spec.train_first), settings, model_path)
+        model_path = str(ctx.out / "first_stage")
+        model.save_pretrained(model_path)
+        tokenizer.save_pretrained(model_path)
+    result, model, tokenizer = _train(ctx, spec, settings, model_path, trained_as=trained_as)
+    if first is not None:
+        shutil.rmtree(ctx.out / "first_stage", ignore_errors=True)
+        result.metrics.update({f"first_stage.{k}": v for k, v in first.metrics.items()})
+        result.datasets[:0] = first.datasets
+        result.tags["first_stage"] = f"{spec.train_first}: {first.tags['selection.set']}"
+        result.info["first_stage"] = first.info
     model.save_pretrained(ctx.out / "model")
     tokenizer.save_pretrained(ctx.out / "model")
     result.info["started_from"] = ctx.phase.inputs[0] if ctx.phase.inputs else ctx.cfg.model

@@ -9,6 +9,8 @@ Canonical columns (a task maps its Hub columns onto these):
   (Cosmos QA: context + " " + question, as jiant);
 - the choices: `choices` as a list of strings (HellaSwag `endings`) or a {'label', 'text'}
   struct (CommonsenseQA), or one column per choice `choice0`, `choice1`, ... (Cosmos QA);
+- `copa_question` (str, optional): COPA's "cause" / "effect", appended as "What was the cause?"
+  (XCOPA, worded as XTREME-R's run_xcopa.py);
 - `choice_prefix` (str, optional) is put before every choice after a space (HellaSwag:
   prompt = ctx_a, choice = ctx_b + " " + ending, as jiant);
 - `label` (int): index of the correct choice (`Source.label_map` turns "0".."3" / "A".."E" into it).
@@ -58,6 +60,8 @@ def prompts(ds) -> list[str]:
     context = list(ds["context"])
     if "question" in ds.column_names:
         context = [f"{c} {q}".strip() for c, q in zip(context, ds["question"])]
+    if "copa_question" in ds.column_names:  # COPA/XCOPA, as XTREME-R's run_xcopa.py words it
+        context = [f"{c} What was the {q}?" for c, q in zip(context, ds["copa_question"])]
     return context
 
 

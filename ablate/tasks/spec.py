@@ -56,15 +56,21 @@ class Source:
     # Drop rows whose `context` is the context of any row of these sources: selection data that
     # contains the English originals of a test set (SQuAD v1.1 dev holds XQuAD's paragraphs).
     exclude_contexts: tuple["Source", ...] = ()
+    # Languages served by another dataset (XTREME-R's additions that google/xtreme lacks):
+    # lang -> the Source `for_lang(lang)` returns instead of this one.
+    by_lang: Mapping[str, "Source"] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+        object.__setattr__(self, "by_lang", MappingProxyType(dict(self.by_lang)))
         if self.label_map is not None:
             object.__setattr__(self, "label_map", MappingProxyType(dict(self.label_map)))
 
     def for_lang(self, lang: str) -> "Source":
         from ablate import languages as L
 
+        if lang in self.by_lang:
+            return self.by_lang[lang].for_lang(lang)
         keys = {"lang": lang, "name": L.NAMES.get(lang, lang), "name_lower": L.NAMES.get(lang, lang).lower(),
                 "code3": L.TATOEBA_CODES.get(lang, lang)}
         return replace(
@@ -97,6 +103,7 @@ class TaskSpec:
     role: str  # intermediate | target
     languages: tuple[str, ...]
     train: tuple[Source, ...] = ()  # English training data; several sources are concatenated
+    train_first: str = ""  # a task the fine-tune trains on before `train`, in the same phase (XCOPA: SIQA)
     dev: tuple[Source, ...] = ()  # English dev data for checkpoint selection (zero-shot)
     evaluation: Mapping[str, Source] = field(default_factory=dict)  # split -> per-language source
     label_names: tuple[str, ...] = ()
@@ -112,12 +119,19 @@ class TaskSpec:
     def training_sources(self) -> tuple[Source, ...]:
         """What training and checkpoint selection read: train, dev and the sets dev's rules exclude."""
         excluded = tuple(x for s in (*self.train, *self.dev) for x in s.exclude_contexts)
-        return (*self.train, *self.dev, *excluded)
+        first = ()
+        if self.train_first:  # XCOPA's SIQA stage is training data of its fine-tune too
+            from ablate.tasks.definitions import TASKS
+
+            first = TASKS[self.train_first].training_sources
+        return (*first, *self.train, *self.dev, *excluded)
 
     @property
     def sources(self) -> tuple[Source, ...]:
-        """Every source the task reads: the training sources, then evaluation."""
-        return (*self.training_sources, *self.evaluation.values())
+        """Every source the task reads: the training sources, then evaluation (with the sources
+        of languages served elsewhere)."""
+        evaluation = tuple(x for s in self.evaluation.values() for x in (s, *s.by_lang.values()))
+        return (*self.training_sources, *evaluation)
 
     @property
     def hub_ids(self) -> tuple[str, ...]:

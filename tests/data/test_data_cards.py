@@ -12,10 +12,16 @@ from ablate.cards import (REQUIRED_KEYS, TEMPLATES, AblateError, check_features,
 
 EXPECTED = {"mnli", "qqp", "snli", "anli", "anli_plus", "squad", "squad_v2", "hellaswag",
             "commonsense_qa", "cosmos_qa", "ccg", "xnli", "pawsx", "udpos", "panx", "xquad", "mlqa",
-            "tydiqa", "bucc2018", "tatoeba", "flores_plus", "translated_template", "wikipedia"}
+            "tydiqa", "bucc2018", "tatoeba", "flores_plus", "translated_template", "wikipedia",
+            # XTREME-R (ablate.tasks.xtreme_r_tasks)
+            "xcopa", "copa", "siqa", "mewslix", "lareqa", "panx_xr", "udpos_xr", "tatoeba_xr", "xquad_xr"}
 TARGET_LANGS = {"xnli": languages.XNLI, "pawsx": languages.PAWSX, "udpos": languages.UDPOS,
                 "panx": languages.PANX, "xquad": languages.XQUAD, "mlqa": languages.MLQA,
-                "tydiqa": languages.TYDIQA, "bucc2018": languages.BUCC, "tatoeba": languages.TATOEBA}
+                "tydiqa": languages.TYDIQA, "bucc2018": languages.BUCC, "tatoeba": languages.TATOEBA,
+                "xcopa": languages.XCOPA, "mewslix": languages.MEWSLIX, "lareqa": languages.LAREQA,
+                # the XTREME-R additions that each `_xr` card's source serves
+                "panx_xr": languages.PANX_R[len(languages.PANX):], "udpos_xr": languages.UDPOS_R[len(languages.UDPOS):],
+                "tatoeba_xr": languages.TATOEBA_R[len(languages.TATOEBA):], "xquad_xr": ("ro",)}
 DATASET_CARDS = sorted(EXPECTED - set(TEMPLATES))
 
 

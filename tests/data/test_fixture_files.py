@@ -55,6 +55,11 @@ def test_every_expected_config_exists():
     expected |= {("openlanguagedata/flores_plus", languages.FLORES_PLUS_CODES[lang])
                  for lang in ("en", *languages.NON_ENGLISH)}
     expected |= {("wikimedia/wikipedia", f"20231101.{lang}") for lang in languages.ALL_XTREME}  # MLM text
+    expected |= {("aps/super_glue", "copa"), ("allenai/social_i_qa", "default"), ("google/xquad", "xquad.ro")}
+    expected |= {("cambridgeltl/xcopa", lang) for lang in languages.XCOPA}
+    expected |= {("unimelb-nlp/wikiann", lang) for lang in languages.PANX_R[len(languages.PANX):]}
+    expected |= {("mteb/tatoeba-bitext-mining", f"{languages.TATOEBA_CODES_R[lang]}-eng")
+                 for lang in languages.TATOEBA_R[len(languages.TATOEBA):]}
     assert {_id_config(d) for d in CONFIG_DIRS} == expected
 
 
