@@ -250,8 +250,9 @@ def translate_cmd(
     run_plan(Plan(recipe="translate", question="Machine-translate intermediate data", phases=(phase,)), cfg, quiet=quiet)
 
 
-def run_plan(plan, cfg, quiet: bool = False, tracker=None):
-    """Execute a plan with tracking and print the summary (also used by `ablate demo`)."""
+def run_plan(plan, cfg, quiet: bool = False, tracker=None, kind: str = "run"):
+    """Execute a plan with tracking and print the summary (also used by `ablate demo`, and by
+    sweep jobs: kind "build" for a job that only builds shared phases, see ablate.execute)."""
     from ablate.data.hub import prepare
 
     offline = prepare(cfg.offline)
@@ -273,7 +274,9 @@ def run_plan(plan, cfg, quiet: bool = False, tracker=None):
         err_console.print("[yellow]The Hugging Face Hub is unreachable: working offline (local caches only).[/]")
     bars = not quiet and sys.stdout.isatty() or os.environ.get("ABLATE_PROGRESS") == "1"
     with Progress(console=console, enabled=bars, lines=not quiet) as progress:
-        runs = execute(plan, cfg, tracker, progress)
+        runs = execute(plan, cfg, tracker, progress, parent_kind=kind)
+    if kind != "run":
+        return runs
     for table in run_summary.tables(plan, cfg, runs, console.width):
         console.print(table)
     console.print(f"Tracked in {cfg.store_uri} (experiment '{cfg.experiment}'). "
@@ -335,6 +338,16 @@ def _register_export_commands() -> None:
 
 
 _register_export_commands()
+
+
+def _register_sweep_commands() -> None:
+    """`ablate sweep` and `ablate sweep status` live in ablate.sweep.commands."""
+    from ablate.sweep.commands import sweep_app
+
+    app.add_typer(sweep_app, name="sweep")
+
+
+_register_sweep_commands()
 
 
 @app.callback()

@@ -48,6 +48,7 @@ class RunConfig:
     tracking_uri: str | None = None  # default: sqlite store inside output_dir
     experiment: str = "ablate"  # one shared experiment so recipes sit side by side in the UI
     device: str = "auto"  # auto | cpu | cuda
+    devices: int = 1  # data-parallel processes per training phase (torchrun; ablate.phases.distributed)
     offline: bool = False  # never touch the Hub (set automatically when it is unreachable)
     # Retrieval (BUCC, Tatoeba): mean-pooled hidden layer; "auto" = the paper's block 14 of 24,
     # scaled to the model's depth (round(14/24 * layers)); max length 512 (docs/paper.md).

@@ -35,6 +35,13 @@ def check(cfg: RunConfig) -> None:
         raise unknown("data source", cfg.data, ["hub", "fixtures"])
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise unknown("device", cfg.device, ["auto", "cpu", "cuda"])
+    if cfg.devices < 1:
+        raise AblateError(f"devices must be >= 1 (data-parallel training processes per phase), got {cfg.devices}.")
+    for group in ("intermediate", "finetune"):
+        for task, s in getattr(cfg, group).items():
+            if s.batch_size % cfg.devices:  # each process takes batch_size / devices examples per step
+                raise AblateError(f"devices={cfg.devices} must divide {group}.{task}.batch_size={s.batch_size} "
+                                  "(the global batch is kept; each process takes batch_size / devices per step).")
     if cfg.data_dir and not Path(cfg.data_dir).expanduser().is_dir():
         raise AblateError(f"--data-dir '{cfg.data_dir}' does not exist or is not a directory.")
     if cfg.data == "fixtures" and cfg.data_dir:

@@ -90,7 +90,10 @@ def _has_intermediate(plan: Plan) -> bool:
 
 
 def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
-            run_phase: Callable[[str], Callable[[PhaseContext], PhaseResult]] = runner) -> list[SeedRun]:
+            run_phase: Callable[[str], Callable[[PhaseContext], PhaseResult]] = runner,
+            parent_kind: str = "run") -> list[SeedRun]:
+    """`parent_kind` tags the parent run: "run" for `ablate run`; "build" for a sweep job that
+    only builds shared phases (records and reports read "run" parents only)."""
     store = PhaseStore(cfg.output_dir)
     order = plan.order()
     code = code_version()
@@ -105,13 +108,13 @@ def execute(plan: Plan, cfg: RunConfig, tracker: Tracker, progress: Progress,
         sig = signature(plan, cfg, seed)
         keys = keymaker.plan_keys(plan, seed)
         parent_tags = {
-            "kind": "run", "recipe": plan.recipe, "intermediate_task": task,
+            "kind": parent_kind, "recipe": plan.recipe, "intermediate_task": task,
             "targets": ",".join(p.task for p in order if p.kind in ("evaluate", "retrieve")), "seed": seed,
             "model": cfg.model, "model_revision": cfg.model_revision or "", "preset": cfg.preset,
             "data_source": cfg.data, "signature": sig.format(), "config_hash": config_hash(cfg),
             "git_commit": code["commit"], "git_dirty": code["dirty"],
         }
-        replaced = [r for r, t in killed.items() if t.get("kind") == "run" and all(
+        replaced = [r for r, t in killed.items() if t.get("kind") == parent_kind and all(
             t.get(k) == str(parent_tags[k]) for k in ("recipe", "intermediate_task", "seed", "config_hash"))]
         if replaced:
             parent_tags["replaces"] = ",".join(replaced)

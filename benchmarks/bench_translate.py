@@ -145,7 +145,7 @@ def main() -> None:
     hf32_s, hf8_s, fp32_s, int8_s, ablate_s = (seconds[k] for k in ("hf", "hf_int8", "fp32", "int8", "ablate"))
     hf_s = min(hf32_s, hf8_s)  # the strongest transformers configuration is the baseline
     hf_best = "fp32" if hf32_s <= hf8_s else "dynamic int8"
-    del hf_model, hf_int8, int8, fp32
+    hf_model = hf_int8 = int8 = fp32 = None  # free the models before the cache benchmark (a del here hides them from the lambdas above)
 
     # 2. warm cache vs cold -------------------------------------------------------------------
     cache_dir = work / "cache-bench"

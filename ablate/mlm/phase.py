@@ -112,6 +112,8 @@ def run_mlm_intermediate(ctx: PhaseContext) -> PhaseResult:
             "mlm_heldout_sequences": {k: len(v) for k, v in heldout.items()}, "mlm_sizes_bytes": sizes,
             "mlm_shares": shares, "mlm_budget_tokens": budgets, "mlm_sources": {k: s.describe() for k, s in srcs.items()},
             "realised_steps": result.task_steps, "model_path": model_path,
+            "data_parallel": "no: the mixture loop runs in one process" + (
+                f" (devices={cfg.devices} applies to phase 3 only)" if cfg.devices > 1 else ""),
             "parameters": sum(p.numel() for p in encoder.parameters()),
             "selection": f"best English-dev {task_objective.metric} (the MLM objective does not select)"}
     return PhaseResult(metrics=metrics, tags=tags, datasets=records, info=info)

@@ -57,4 +57,18 @@ class PhaseResult:
 
 def runner(kind: str) -> Callable[[PhaseContext], PhaseResult]:
     module, _, fn = RUNNERS[kind].partition(":")
-    return getattr(importlib.import_module(module), fn)
+    run = getattr(importlib.import_module(module), fn)
+    if kind not in DATA_PARALLEL:
+        return run
+
+    def run_maybe_parallel(ctx: PhaseContext) -> PhaseResult:
+        if ctx.cfg.devices > 1:  # torchrun workers, rank 0 writing (ablate.phases.distributed)
+            from ablate.phases import distributed
+
+            return distributed.launch(kind, ctx)
+        return run(ctx)
+
+    return run_maybe_parallel
+
+
+DATA_PARALLEL = ("intermediate", "finetune")  # the training phases: evaluation stays one process

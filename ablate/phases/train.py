@@ -8,6 +8,7 @@ after `patience` evaluations without improvement.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import time
 from pathlib import Path
@@ -103,9 +104,10 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     eval_every = max(1, min(settings.eval_every, total))  # at least one selection evaluation
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     checkpoints = ctx.out / "checkpoints"
+    processes = int(os.environ.get("WORLD_SIZE", "1"))  # >1 under torchrun (ablate.phases.distributed)
     args = TrainingArguments(
         output_dir=str(checkpoints),
-        per_device_train_batch_size=settings.batch_size,
+        per_device_train_batch_size=settings.batch_size // processes,  # the same global batch
         per_device_eval_batch_size=cfg.eval_batch_size,
         gradient_accumulation_steps=settings.grad_accum,
         learning_rate=settings.learning_rate,
@@ -127,9 +129,12 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         trainer = _selection_trainer(Trainer)(
             model=model, args=args, train_dataset=train_enc, eval_dataset=dev,
             data_collator=fmt.collator(tokenizer), processing_class=tokenizer,
-            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience),
-                       _relay(ctx, bar)],
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience)],
         )
+        # Under DDP the Trainer multiplies each rank's loss by the process count (DDP averages the
+        # gradients) and logs that product: report the loss per example, as one process does.
+        loss_scale = processes if processes > 1 and trainer.model_accepts_loss_kwargs and args.average_tokens_across_devices else 1
+        trainer.add_callback(_relay(ctx, bar, loss_scale))
         trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
@@ -138,7 +143,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
     state = trainer.state
     best = state.best_metric
     metrics = {f"dev.{fmt.SELECTION_METRIC}": float(best) if best is not None else float("nan"),
-               "train.loss": float(output.training_loss), "train.steps": float(state.global_step)}
+               "train.loss": float(output.training_loss) / loss_scale, "train.steps": float(state.global_step)}
     info = {
         "runtime_s": round(time.time() - started, 3), "steps": state.global_step,
         "best_step": _step_of(state.best_model_checkpoint), "train_examples": len(train),
@@ -193,7 +198,7 @@ def _record(task: str, context: str, sources, ds) -> dict:
             "digest": fingerprint(ds), "context": context, "rows": len(ds)}
 
 
-def _relay(ctx: PhaseContext, bar):
+def _relay(ctx: PhaseContext, bar, loss_scale: float = 1):
     """Trainer callback: progress-bar ticks and one batched `ctx.log` call per Trainer log event."""
     from transformers import TrainerCallback
 
@@ -213,7 +218,7 @@ def _relay(ctx: PhaseContext, bar):
                 if key.startswith("eval_") and key not in timing:
                     batch[f"curve.dev.{key[5:]}"] = float(value)
                 elif key in rename:
-                    batch[rename[key]] = float(value)
+                    batch[rename[key]] = float(value) / (loss_scale if key == "loss" else 1)
             if batch:
                 ctx.log(batch, state.global_step)
 
