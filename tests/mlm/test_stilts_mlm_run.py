@@ -3,6 +3,8 @@ head kept and tied, trained by the MLM objective; the encoder handed to phase 3 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -118,7 +120,7 @@ def smoke(tmp_path_factory):
 
 
 def test_smoke_run_has_the_expected_runs_and_metrics(smoke):
-    parent, children, _, _ = smoke
+    parent, children, _, out = smoke
     assert parent.info.status == "FINISHED"
     assert parent.data.tags["recipe"] == "stilts-mlm" and parent.data.tags["intermediate_task"] == "mnli"
     assert parent.data.params["arm"] == "stilts-mlm:mnli"
@@ -137,6 +139,14 @@ def test_smoke_run_has_the_expected_runs_and_metrics(smoke):
     tags = children["intermediate-mlm:mnli"].data.tags
     assert tags["mlm.langs"] == ",".join(languages.XNLI) and tags["sampler"] == "proportional+fixed(mlm=0.5)"
     assert any(k.startswith("xnli.") and k.endswith(".accuracy") for k in parent.data.metrics)
+    import json
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    info = json.loads((Path(client.download_artifacts(children["intermediate-mlm:mnli"].info.run_id, "phase.json"))
+                       ).read_text())["info"]
+    assert info["data_parallel"].startswith("no: the mixture loop runs in one process")
     sig = parent.data.tags["signature"]
     assert "recipe:stilts-mlm" in sig and "task:mnli" in sig
     assert f"|mlm:wikimedia/wikipedia|mlm_langs:{','.join(languages.XNLI)}|mlm_ratio:0.5|mlm_alpha:0.3|" in sig
