@@ -21,6 +21,7 @@ from rich.table import Table
 
 from ablate.errors import AblateError
 from ablate.mixing.cli_options import CapOpt, SamplingOpt, TasksOpt, TemperatureOpt, multitask_layer
+from ablate.mlm.settings import cli_layer as mlm_layer
 
 app = typer.Typer(
     name="ablate",
@@ -53,6 +54,9 @@ TrustOpt = Annotated[Optional[bool], typer.Option("--trust-remote-code", help="L
 MaxTrainOpt = Annotated[Optional[int], typer.Option("--max-train-examples", help="Subsample the intermediate training data to N examples (stratified by label for classification; 0 = all).")]
 MixSetsOpt = Annotated[Optional[bool], typer.Option("--mix-language-sets", help="Allow a task's XTREME and XTREME-R language sets in one run (udpos + udpos_xr).")]
 MinChrfOpt = Annotated[Optional[float], typer.Option("--min-chrf", help="Refuse to train on a language whose chrF on the reference set is below this.")]
+MlmLangsOpt = Annotated[Optional[str], typer.Option("--mlm-langs", help="stilts-mlm: MLM languages, a target task (xnli) or codes (de,fr,sw).")]
+MlmCorpusOpt = Annotated[Optional[str], typer.Option("--mlm-corpus", help="stilts-mlm: Hub id (wikimedia/wikipedia) or a directory of <lang>.txt.")]
+MlmRatioOpt = Annotated[Optional[float], typer.Option("--mlm-ratio", help="stilts-mlm: share of optimizer steps that are MLM steps, in (0, 1).")]
 
 
 def _mt_overrides(langs, mt_model, mt_mix, min_chrf) -> dict:
@@ -93,16 +97,19 @@ def _overrides(**given) -> dict:
     return out
 
 
-def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, multitask: dict | None = None, **flags):
+def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, multitask: dict | None = None,
+             mlm: dict | None = None, **flags):
     from ablate.config import resolve
     from ablate.recipes import load
 
     r = load(recipe)
+    if mlm and not getattr(r.module, "TRAINS_MLM", False):
+        raise AblateError(f"--mlm-langs/--mlm-corpus/--mlm-ratio configure stilts-mlm; recipe '{recipe}' would ignore "
+                          f"them: drop them, or run `ablate run stilts-mlm`.")
     layer = _overrides(sets=sets, recipe=recipe, **flags)
-    if mt:
-        layer["mt"] = {**layer.get("mt", {}), **mt}
-    if multitask:
-        layer["multitask"] = {**layer.get("multitask", {}), **multitask}
+    for section, given in (("mt", mt), ("multitask", multitask), ("mlm", mlm)):
+        if given:
+            layer[section] = {**layer.get(section, {}), **given}
     cfg = resolve(preset, config, layer)
     if mt and "mix" in mt and not _uses_mix(recipe, cfg.task):
         raise AblateError(f"--mt-mix chooses the English part of mt-translate's data or of a published multilingual "
@@ -169,6 +176,7 @@ def plan_cmd(
     mt_mix: MixOpt = None, min_chrf: MinChrfOpt = None, max_train_examples: MaxTrainOpt = None,
     mix_language_sets: MixSetsOpt = None,
     tasks: TasksOpt = None, sampling: SamplingOpt = None, temperature: TemperatureOpt = None, cap: CapOpt = None,
+    mlm_langs: MlmLangsOpt = None, mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
 ) -> None:
     """Show a recipe's phases per seed and which are already cached. Loads no model or data.
 
@@ -182,7 +190,8 @@ def plan_cmd(
                       output_dir=output_dir, experiment=experiment, tracking_uri=tracking_uri,
                       data_dir=data_dir, device=device, mix_language_sets=mix_language_sets,
                       mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
-                      multitask=multitask_layer(tasks, sampling, temperature, cap))
+                      multitask=multitask_layer(tasks, sampling, temperature, cap),
+                      mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
@@ -211,6 +220,8 @@ def plan_cmd(
 
     for sampler_table in sampler_tables(plan, cfg):  # multi-task phases: P(task), expected steps
         console.print(sampler_table)
+    for line in plan.notes:
+        console.print(line, highlight=False)
     for note in keymaker.notes:
         console.print(f"[yellow]note:[/] {note} (`ablate run` resolves it to a commit when the Hub is reachable)")
     console.print(f"output: {Path(cfg.output_dir).resolve()}   tracking: {cfg.store_uri}   experiment: {cfg.experiment}")
@@ -227,6 +238,7 @@ def run_cmd(
     max_train_examples: MaxTrainOpt = None,
     mix_language_sets: MixSetsOpt = None,
     tasks: TasksOpt = None, sampling: SamplingOpt = None, temperature: TemperatureOpt = None, cap: CapOpt = None,
+    mlm_langs: MlmLangsOpt = None, mlm_corpus: MlmCorpusOpt = None, mlm_ratio: MlmRatioOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run a recipe for every seed, tracked in MLflow.
@@ -242,7 +254,8 @@ def run_cmd(
                       data_dir=data_dir, device=device, trust_remote_code=trust_remote_code,
                       mix_language_sets=mix_language_sets,
                       mt=_mt_overrides(langs, mt_model, mt_mix, min_chrf),
-                      multitask=multitask_layer(tasks, sampling, temperature, cap))
+                      multitask=multitask_layer(tasks, sampling, temperature, cap),
+                      mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
     run_plan(plan, cfg, quiet=quiet)
 

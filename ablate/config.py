@@ -21,6 +21,7 @@ from ablate.errors import AblateError, unknown
 from ablate.compute import COMPUTE_DEFAULTS
 from ablate.config_check import check
 from ablate.mixing.settings import MULTITASK_DEFAULTS, normalise as normalise_multitask
+from ablate.mlm.settings import MLM_DEFAULTS, MLM_SMOKE, parse_langs
 from ablate.train_settings import MT_DEFAULTS, PAPER_FINETUNE, PAPER_INTERMEDIATE, SMOKE_TRAIN, TrainSettings
 
 
@@ -57,6 +58,8 @@ class RunConfig:
     retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})
     # Machine translation of intermediate data (mt-translate recipe, `ablate translate`).
     mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
+    # Continued multilingual MLM during intermediate training (stilts-mlm; ablate.mlm.settings).
+    mlm: Mapping[str, Any] = field(default_factory=lambda: dict(MLM_DEFAULTS))
     intermediate: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_INTERMEDIATE))
     finetune: Mapping[str, TrainSettings] = field(default_factory=lambda: dict(PAPER_FINETUNE))
     compute: Mapping[str, Any] = field(default_factory=lambda: dict(COMPUTE_DEFAULTS))  # ablate.compute
@@ -64,7 +67,7 @@ class RunConfig:
     multitask: Mapping[str, Any] = field(default_factory=lambda: dict(MULTITASK_DEFAULTS))
 
     def __post_init__(self) -> None:
-        for name in ("dataset_revisions", "target_languages", "retrieval", "mt", "intermediate", "finetune",
+        for name in ("dataset_revisions", "target_languages", "retrieval", "mt", "mlm", "intermediate", "finetune",
                      "compute", "multitask"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
@@ -137,6 +140,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_eval_examples": 16,
         "retrieval": {"max_seq_length": 64},
         "mt": {"model": "tiny-nllb", "reference_size": 16, "max_examples": 32},
+        "mlm": MLM_SMOKE,
         "eval_batch_size": 32,
         "intermediate": {"*": SMOKE_TRAIN},
         "finetune": {"*": SMOKE_TRAIN},
@@ -217,7 +221,7 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
             changes[key] = {**cfg.target_languages, **{
                 task: _coerce(f"{key}.{task}", langs, "tuple[str, ...]", source)
                 for task, langs in _mapping(value, key, source).items()}}
-        elif key in ("retrieval", "mt", "compute", "multitask"):
+        elif key in ("retrieval", "mt", "mlm", "compute", "multitask"):
             value = _mapping(value, key, source)
             current = getattr(cfg, key)
             for k in value:
@@ -228,6 +232,8 @@ def _apply(cfg: RunConfig, layer: Mapping[str, Any], source: str) -> RunConfig:
                 value["langs"] = [x.strip() for x in value["langs"].split(",") if x.strip()]
             if key == "multitask":
                 value = normalise_multitask(value)
+            if key == "mlm" and "langs" in value:
+                value["langs"] = parse_langs(value["langs"])
             changes[key] = {**current, **value}
         else:
             changes[key] = _coerce(key, value, known[key].type, source)

@@ -64,6 +64,9 @@ def check(cfg: RunConfig) -> None:
     check_multitask(cfg)
     if cfg.mt["min_chrf"] is not None and not isinstance(cfg.mt["min_chrf"], (int, float)):
         raise AblateError(f"mt.min_chrf expects a number, got {cfg.mt['min_chrf']!r}.")
+    from ablate.mlm.settings import check as check_mlm
+
+    check_mlm(cfg.mlm)
     for split in cfg.eval_splits:
         if split not in ("validation", "test"):
             raise unknown("evaluation split", split, ["validation", "test"])

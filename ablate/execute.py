@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ablate.config import RunConfig
 from ablate.phases import PhaseContext, PhaseResult, runner
-from ablate.plan import Phase, Plan
+from ablate.plan import INTERMEDIATE_KINDS, Phase, Plan
 from ablate.progress import Progress
 from ablate.provenance import code_version, environment
 from ablate import run_summary
@@ -72,6 +72,11 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     mixed = next((p for p in plan.phases if p.kind == "intermediate" and "mix" in p.settings), None)
     if mixed is not None and translate is None:  # published multilingual data: English part in or out
         extra["mix"] = mixed.settings["mix"]
+    mlm = next((p for p in plan.phases if "mlm" in p.settings), None)
+    if mlm is not None:  # stilts-mlm
+        from ablate.mlm.planning import signature_fragment
+
+        extra.update(signature_fragment(mlm))
     if any(p.task == "bucc2018" for p in plan.phases):
         from ablate.data.bucc import has_local
 
@@ -90,7 +95,7 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.compute import signature_precision
 
         extra["prec"] = signature_precision(cfg.compute, cfg.device)
-    if any(p.kind == "intermediate" for p in plan.phases) and cfg.intermediate_settings(cfg.task).max_train_examples:
+    if any(p.kind in INTERMEDIATE_KINDS for p in plan.phases) and cfg.intermediate_settings(cfg.task).max_train_examples:
         extra["ntrain"] = cfg.intermediate_settings(cfg.task).max_train_examples  # a volume ablation, readable
     extra["cfg"] = config_hash(cfg)
     return extra
@@ -100,7 +105,7 @@ def _arm_task(plan: Plan, cfg: RunConfig) -> str | None:
     """What names the arm's intermediate training: --task, a multi-task phase's task set
     (`all`, `mnli-squad`), or None without phase 2."""
     for p in plan.phases:
-        if p.kind == "intermediate":
+        if p.kind in INTERMEDIATE_KINDS:
             return cfg.task
         if p.kind == "multitask":
             return p.task

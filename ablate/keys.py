@@ -9,7 +9,7 @@ the phase's output changes:
 - `inputs`: the keys of the phases it reads;
 - `code`: the runner's source closure (`ablate.code_digest`) and the hand-bumped CODE_VERSIONS;
 - `data`: every local file the phase reads, by content (`ablate.file_digest`) — shipped fixtures,
-  `--data-dir` copies, the CCG and BUCC 2018 directories — and, for data read from the Hub, the
+  `--data-dir` copies, the CCG and BUCC 2018 directories, local MLM text — and, for data read from the Hub, the
   dataset id, config and revision (resolved to a commit at preflight when the Hub is reachable);
 - `model`: a local `--model` directory by the content of all its files (weights included), the
   built-in tiny model by its build settings and the fixtures it is trained on, a Hub model by its
@@ -126,6 +126,13 @@ class KeyMaker:
                 parts.append(["hub", src.describe(), revision or "unpinned"])
                 if revision is None:
                     self._note(f"{src.hub_id} has no pinned revision: keyed as 'unpinned'")
+        if "mlm" in phase.settings:  # stilts-mlm also reads its MLM corpus
+            from ablate.mlm.corpus import key_part, sources
+
+            srcs = sources(cfg, phase.settings["mlm"]["langs"])
+            parts.append(["mlm", key_part(srcs, self.files.tree)])
+            if any(s.kind == "hub" and s.revision is None for s in srcs.values()):
+                self._note(f"MLM corpus {cfg.mlm['corpus']} has no pinned revision (mlm.revision): keyed as 'unpinned'")
         return parts
 
     def model(self) -> str:

@@ -14,7 +14,10 @@ from typing import Any
 from ablate.errors import AblateError
 
 # Bump a kind's number when its runner changes what it writes: old cached outputs stop matching.
-CODE_VERSIONS = {"intermediate": 1, "finetune": 1, "evaluate": 1, "retrieve": 1, "translate": 2, "multitask": 1}
+CODE_VERSIONS = {"intermediate": 1, "finetune": 1, "evaluate": 1, "retrieve": 1, "translate": 2, "multitask": 1,
+                 "mlm_intermediate": 1}
+# Kinds that train an intermediate task (`--task`): the run's arm is `<recipe>:<task>`.
+INTERMEDIATE_KINDS = ("intermediate", "mlm_intermediate")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Plan:
     recipe: str
     question: str
     phases: tuple[Phase, ...]
+    notes: tuple[str, ...] = ()  # what `ablate plan` should say beyond the phase table (e.g. MLM shares)
 
     def __post_init__(self) -> None:
         self.order()  # validates

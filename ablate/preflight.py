@@ -33,6 +33,11 @@ def preflight(plan: Plan, cfg: RunConfig, offline: bool) -> None:
             _check_hub_dataset(hub_id, config, revision, hint, _missing_local(cfg, hub_id, config, splits))
     if cfg.data == "hub" and cfg.data_dir:
         _check_local_files(plan, cfg)
+    for phase in plan.phases:
+        if "mlm" in phase.settings:  # stilts-mlm's corpus
+            from ablate.mlm.planning import preflight as mlm_preflight
+
+            mlm_preflight(cfg, phase, offline)
 
 
 def check_writable(path: Path, what: str) -> None:

@@ -7,6 +7,8 @@ import math
 
 from rich.table import Table
 
+from ablate.plan import INTERMEDIATE_KINDS
+
 
 def _targets(plan):
     from ablate.tasks import get_task
@@ -25,7 +27,7 @@ def _title(plan, cfg) -> str:
         from ablate.mixing.settings import ALL
 
         return f"{plan.recipe} --tasks {ALL if multi.task == ALL else ','.join(multi.tasks)}"
-    return plan.recipe + (f" --task {cfg.task}" if any(p.kind == "intermediate" for p in plan.phases) else "")
+    return plan.recipe + (f" --task {cfg.task}" if any(p.kind in INTERMEDIATE_KINDS for p in plan.phases) else "")
 
 
 def tables(plan, cfg, runs, width: int) -> list[Table]:

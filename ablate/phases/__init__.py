@@ -22,6 +22,7 @@ RUNNERS = {
     "retrieve": "ablate.phases.retrieve:run_retrieve",
     "translate": "ablate.phases.translate:run_translate",
     "multitask": "ablate.mixing.phase:run_multitask",
+    "mlm_intermediate": "ablate.mlm.phase:run_mlm_intermediate",
 }
 
 

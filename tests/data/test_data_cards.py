@@ -12,7 +12,7 @@ from ablate.cards import (REQUIRED_KEYS, TEMPLATES, AblateError, check_features,
 
 EXPECTED = {"mnli", "qqp", "snli", "anli", "anli_plus", "squad", "squad_v2", "hellaswag",
             "commonsense_qa", "cosmos_qa", "ccg", "xnli", "pawsx", "udpos", "panx", "xquad", "mlqa",
-            "tydiqa", "bucc2018", "tatoeba", "flores_plus", "translated_template", "uriel",
+            "tydiqa", "bucc2018", "tatoeba", "flores_plus", "translated_template", "uriel", "wikipedia",
             "xnli_translate_train", "pawsx_translate_train",
             # XTREME-R (ablate.tasks.xtreme_r_tasks)
             "xcopa", "copa", "siqa", "mewslix", "lareqa", "panx_xr", "udpos_xr", "tatoeba_xr", "xquad_xr"}

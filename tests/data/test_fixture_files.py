@@ -56,6 +56,7 @@ def test_every_expected_config_exists():
                  for lang in ("en", *languages.NON_ENGLISH)}
     expected |= {("facebook/xnli", lang) for lang in languages.XNLI}  # published multilingual training sets
     expected |= {("google-research-datasets/paws-x", lang) for lang in languages.PAWSX}
+    expected |= {("wikimedia/wikipedia", f"20231101.{lang}") for lang in languages.ALL_XTREME}  # MLM text
     expected |= {("aps/super_glue", "copa"), ("allenai/social_i_qa", "default"), ("google/xquad", "xquad.ro")}
     expected |= {("cambridgeltl/xcopa", lang) for lang in languages.XCOPA}
     expected |= {("unimelb-nlp/wikiann", lang) for lang in languages.PANX_R[len(languages.PANX):]}
