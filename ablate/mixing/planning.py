@@ -50,7 +50,7 @@ def phase(cfg: RunConfig) -> Phase:
 def planning_sizes(cfg: RunConfig, tasks) -> tuple[dict[str, int], str]:
     """(training examples per task, where the numbers come from), without loading any data."""
     if cfg.data == "fixtures":
-        sizes, where = {t: _fixture_rows(t) for t in tasks}, "rows of the shipped fixtures"
+        sizes, where = {t: fixture_rows(t) for t in tasks}, "rows of the shipped fixtures"
     else:
         sizes, where = {t: PAPER_SIZES.get(t, 0) for t in tasks}, "the paper's training sizes"
     for t in tasks:  # a volume ablation's subsample caps the size
@@ -60,7 +60,8 @@ def planning_sizes(cfg: RunConfig, tasks) -> tuple[dict[str, int], str]:
     return sizes, where
 
 
-def _fixture_rows(task: str) -> int:
+def fixture_rows(task: str) -> int:
+    """Rows of the task's shipped training fixtures (0 where there are none)."""
     from ablate.data.load import FIXTURES, _find_local
 
     rows = 0

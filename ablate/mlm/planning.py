@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ablate.config import RunConfig
+from ablate.mixing.planning import fixture_rows
 from ablate.mlm import corpus
 from ablate.mlm.settings import is_local, resolve_langs
 from ablate.plan import Phase
@@ -61,7 +62,7 @@ def describe(cfg: RunConfig, phase: Phase) -> list[str]:
     else:
         lines.append(f"MLM languages: {', '.join(mlm['langs'])} (shares q ∝ p^α from the Hub sizes, at run time)")
     train = phase.settings["train"]
-    size = _fixture_rows(phase.task) if cfg.data == "fixtures" else None
+    size = (fixture_rows(phase.task) or None) if cfg.data == "fixtures" else None
     if size is None:
         lines.append(f"Expected optimizer steps: {phase.task} as many as stilts gives it (epochs × training examples "
                      f"/ {train['batch_size'] * train['grad_accum']} per step), mlm {ratio / (1 - ratio):.3g} × that"
@@ -83,19 +84,6 @@ def total_steps(task_steps: int, ratio: float, max_steps: int) -> int:
     ceil(task steps / (1 - ratio)) in all, capped by `max_steps` (> 0)."""
     total = math.ceil(round(task_steps / (1 - ratio), 9))  # 12 / (1 - 0.9) is 120.00000000000003 in floats
     return min(total, max_steps) if max_steps else total
-
-
-def _fixture_rows(task: str) -> int | None:
-    """Rows of the task's shipped training fixtures (None for a dataset read by its own reader)."""
-    from ablate.data.load import FIXTURES, LOCAL_READERS, local_dir
-
-    rows = 0
-    for src in get_task(task).train:
-        path = local_dir(FIXTURES, src.hub_id, src.config) / f"{src.split}.jsonl"
-        if src.hub_id in LOCAL_READERS or not path.is_file():
-            return None
-        rows += sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return rows
 
 
 def signature_fragment(phase: Phase) -> dict:
