@@ -111,19 +111,21 @@ def _resolve(recipe: str, preset, config, sets, mt: dict | None = None, multitas
         if given:
             layer[section] = {**layer.get(section, {}), **given}
     cfg = resolve(preset, config, layer)
-    if mt and "mix" in mt and not _uses_mix(recipe, cfg.task):
+    if mt and "mix" in mt and not _uses_mix(recipe, cfg):
         raise AblateError(f"--mt-mix chooses the English part of mt-translate's data or of a published multilingual "
                           f"intermediate task (xnli_translate_train, pawsx_translate_train, tydiqa_multilingual); "
                           f"recipe '{recipe}' with task '{cfg.task}' would ignore it: drop it.")
     return r, cfg
 
 
-def _uses_mix(recipe: str, task: str | None) -> bool:
+def _uses_mix(recipe: str, cfg) -> bool:
+    from ablate.mixing.settings import tasks_of
     from ablate.tasks import TASKS
     from ablate.tasks.multilingual_tasks import is_multilingual
 
-    spec = TASKS.get(task) if task else None  # an unknown task is refused by name when planned
-    return recipe == "mt-translate" or (spec is not None and is_multilingual(spec))
+    names = tasks_of(cfg) if recipe == "multitask" else [cfg.task] if cfg.task else []
+    # an unknown task is refused by name when planned
+    return recipe == "mt-translate" or any(n in TASKS and is_multilingual(TASKS[n]) for n in names)
 
 
 @app.command("recipes")

@@ -86,6 +86,10 @@ def _sum(values) -> int | None:
 
 
 def phase_estimate(phase: Phase, cfg: RunConfig, params: int | None) -> Estimate:
+    if phase.kind not in ("intermediate", "finetune", "evaluate", "retrieve"):
+        # translation: decoding cost is not tokens x encoder size; multi-task and MLM phases mix
+        # objectives per step (their plan lines give the steps): shown as "?" and counted unknown
+        return Estimate(None, None, None)
     spec = get_task(phase.task)
     per_example = 1 if spec.format != "multiple_choice" else len(spec.label_names)
     if phase.kind in ("intermediate", "finetune"):
@@ -99,22 +103,21 @@ def phase_estimate(phase: Phase, cfg: RunConfig, params: int | None) -> Estimate
             examples = capped if examples is None else min(examples, capped)
         tokens = None if examples is None else examples * settings.max_seq_length * per_example
         return Estimate(examples, tokens, None if tokens is None or params is None else 6.0 * params * tokens)
-    if phase.kind in ("evaluate", "retrieve"):
-        length = phase.settings.get("max_seq_length") or phase.settings.get("retrieval", {}).get("max_seq_length")
-        cap = phase.settings.get("max_examples") or 0
-        counts = []
-        for split in phase.settings.get("splits", list(spec.evaluation)):
-            if split not in spec.evaluation:
+    # evaluate / retrieve
+    length = phase.settings.get("max_seq_length") or phase.settings.get("retrieval", {}).get("max_seq_length")
+    cap = phase.settings.get("max_examples") or 0
+    counts = []
+    for split in phase.settings.get("splits", list(spec.evaluation)):
+        if split not in spec.evaluation:
+            continue
+        for lang in phase.settings["languages"]:
+            if (split, lang) in spec.unavailable:
                 continue
-            for lang in phase.settings["languages"]:
-                if (split, lang) in spec.unavailable:
-                    continue
-                n = rows(cfg, spec.evaluation[split].for_lang(lang), lang)
-                counts.append(None if n is None else min(n, cap) if cap else n)
-        examples = _sum(counts)
-        tokens = None if examples is None or not length else examples * length * per_example
-        return Estimate(examples, tokens, None if tokens is None or params is None else 2.0 * params * tokens)
-    return Estimate(None, None, None)  # translation: decoding cost is not tokens x encoder size
+            n = rows(cfg, spec.evaluation[split].for_lang(lang), lang)
+            counts.append(None if n is None else min(n, cap) if cap else n)
+    examples = _sum(counts)
+    tokens = None if examples is None or not length else examples * length * per_example
+    return Estimate(examples, tokens, None if tokens is None or params is None else 2.0 * params * tokens)
 
 
 def with_hours(est: Estimate, phase: Phase, cfg: RunConfig, measured: dict[tuple[str, str], float]) -> Estimate:

@@ -18,6 +18,7 @@ from ablate.data.load import load_task_split
 from ablate.mixing.loop import train_mixture
 from ablate.mixing.sampler import TaskSampler, planned_steps
 from ablate.mixing.task_objective import TaskObjective
+from ablate.tasks.multilingual_tasks import english_part, is_multilingual
 from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
 from ablate.phases import PhaseContext, PhaseResult
 from ablate.phases.train import SELECTION_SEED, _record
@@ -37,12 +38,15 @@ class Built:
     removed: dict[str, dict] = field(default_factory=dict)  # task -> rows the selection rules took out
 
 
-def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str | None) -> Built:
-    """The tokenizer, the shared encoder and one objective per task of `tasks`."""
+def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str | None, mix: str | None = None) -> Built:
+    """The tokenizer, the shared encoder and one objective per task of `tasks` (`mix`: the English part
+    of a published multilingual task in or out, as in stilts)."""
     built = Built(load_tokenizer(model_path, revision), load_with_head(model_path, "encoder", revision=revision,
-                                                                        seed=seed), [])
+                                                                        seed=seed, trust_remote_code=cfg.trust_remote_code), [])
     for name in tasks:
         spec = get_task(name, "intermediate")
+        if is_multilingual(spec):
+            spec = english_part(spec, mix)
         fmt = format_of(spec)
         settings = TrainSettings(**per_task[name])
         removed: dict[str, dict] = {"train": {}, "dev": {}}
@@ -51,7 +55,8 @@ def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str 
             train = train.shuffle(seed=SELECTION_SEED).select(range(settings.max_train_examples))
         dev = load_task_split(spec, "dev", cfg, counts=removed["dev"])
         dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
-        model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=seed, **fmt.head_kwargs(spec))
+        model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=seed,
+                               trust_remote_code=cfg.trust_remote_code, **fmt.head_kwargs(spec))
         built.objectives.append(TaskObjective(spec, settings, train, dev, built.tokenizer, model, built.encoder,
                                               cfg.eval_batch_size))
         built.records += [_record(name, "train", spec.train, train), _record(name, "dev", spec.dev, dev)]
@@ -66,7 +71,7 @@ def run_multitask(ctx: PhaseContext) -> PhaseResult:
     tasks, sampling = list(settings["tasks"]), settings["sampler"]
     model_path = resolve_model(cfg.model, cfg.model_revision)
     revision = cfg.model_revision if model_path == cfg.model else None
-    built = build(cfg, tasks, settings["per_task"], ctx.seed, model_path, revision)
+    built = build(cfg, tasks, settings["per_task"], ctx.seed, model_path, revision, settings.get("mix"))
     encoder, objectives = built.encoder, built.objectives
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     device = torch.device("cpu" if use_cpu else "cuda")

@@ -18,6 +18,7 @@ from pathlib import Path
 from ablate.config import RunConfig
 from ablate.errors import AblateError
 from ablate.mixing import settings as S
+from ablate.tasks.multilingual_tasks import is_multilingual
 from ablate.mixing.sampler import TaskSampler, planned_steps
 from ablate.phases_plan import data_spec, model_spec
 from ablate.plan import Phase
@@ -43,6 +44,8 @@ def phase(cfg: RunConfig) -> Phase:
         "train": asdict(cfg.intermediate_settings("*")),
         "per_task": {t: asdict(cfg.intermediate_settings(t)) for t in tasks},
     }
+    if any(is_multilingual(get_task(t)) for t in tasks):  # published multilingual data: English part in or out
+        settings["mix"] = cfg.mt["mix"]
     return Phase(name="intermediate:multitask", kind="multitask", task=S.arm_task(tasks), settings=settings,
                  tasks=tasks)
 

@@ -38,7 +38,7 @@ def run_mlm_intermediate(ctx: PhaseContext) -> PhaseResult:
     model_path = resolve_model(cfg.model, cfg.model_revision)
     revision = cfg.model_revision if model_path == cfg.model else None
     tokenizer, encoder, (task_objective,), records = build(
-        cfg, [task], {task: ctx.phase.settings["train"]}, ctx.seed, model_path, revision)
+        cfg, [task], {task: ctx.phase.settings["train"]}, ctx.seed, model_path, revision, ctx.phase.settings.get("mix"))
 
     langs = list(mlm["langs"])
     srcs = corpus.sources(cfg, langs)

@@ -17,6 +17,7 @@ from ablate.mlm import corpus
 from ablate.mlm.settings import is_local, resolve_langs
 from ablate.plan import Phase
 from ablate.tasks import get_task
+from ablate.tasks.multilingual_tasks import is_multilingual
 
 KIND = "mlm_intermediate"
 
@@ -31,17 +32,17 @@ def intermediate(cfg: RunConfig, task: str) -> Phase:
     objective per optimizer step (MLM with probability `mlm.ratio`); outputs the encoder."""
     from ablate.phases_plan import data_spec, model_spec
 
-    get_task(task, "intermediate")
+    spec = get_task(task, "intermediate")
     mlm = mlm_settings(cfg)
     srcs = corpus.sources(cfg, mlm["langs"])  # refuses a language without local text now
     remote = [s for s in srcs.values() if s.kind == "hub"]
     if remote and cfg.offline:
         raise corpus.unreachable(remote[0], "offline: the preset or --set offline=true forbids the Hub", mlm["langs"])
-    return Phase(
-        name=f"intermediate-mlm:{task}", kind=KIND, task=task,
-        settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
-                  "train": asdict(cfg.intermediate_settings(task)), "mlm": mlm},
-    )
+    settings = {"model": model_spec(cfg), "data": data_spec(cfg, task),
+                "train": asdict(cfg.intermediate_settings(task)), "mlm": mlm}
+    if is_multilingual(spec):  # published multilingual data: English part in or out, as in stilts
+        settings["mix"] = cfg.mt["mix"]
+    return Phase(name=f"intermediate-mlm:{task}", kind=KIND, task=task, settings=settings)
 
 
 def describe(cfg: RunConfig, phase: Phase) -> list[str]:

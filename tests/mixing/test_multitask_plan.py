@@ -122,3 +122,23 @@ def test_approximate_rerun_command_names_the_task_set():
     assert "--tasks mnli,squad" in command and "--task " not in command
     _, plan = _plan(multitask={"tasks": "mnli,squad"})
     assert plan.phase("intermediate:multitask").task == tags["intermediate_task"]  # the same arm again
+
+
+def test_a_published_multilingual_task_keys_its_english_part_like_stilts():
+    # Without `mix` in the phase, a multitask run over xnli_translate_train trained on English +
+    # translations whatever --mt-mix said, under one key.
+    _, plan = _plan(multitask={"tasks": "mnli,xnli_translate_train"})
+    assert plan.phase("intermediate:multitask").settings["mix"] == "translated"  # stilts' default
+    _, english_only = _plan(multitask={"tasks": "mnli,squad"})
+    assert "mix" not in english_only.phase("intermediate:multitask").settings
+    assert (_phase2_key(multitask={"tasks": "mnli,xnli_translate_train"})
+            != _phase2_key(multitask={"tasks": "mnli,xnli_translate_train"}, mt={"mix": "en+translated"}))
+
+
+@pytest.mark.parametrize("tasks, code", [("mnli,xnli_translate_train", 0), ("mnli,squad", 2)])
+def test_mt_mix_is_taken_only_where_a_multitask_set_has_multilingual_data(tasks, code, cli, tmp_path):
+    r = cli("plan", "multitask", "--tasks", tasks, "--mt-mix", "en+translated", "--targets", "xnli",
+            "--preset", "smoke", "-o", str(tmp_path / "out"))
+    assert r.code == code, r.err
+    if code:
+        assert "would ignore it: drop it" in r.err and len(r.err.strip().splitlines()) == 1
