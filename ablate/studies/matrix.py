@@ -25,7 +25,9 @@ class Matrix:
 
 def build(spec: Spec, preset: str) -> Matrix:
     from ablate.recipes import load
+    from ablate.tasks import get_task
     from ablate.tasks.groups import expand_tasks
+    from ablate.tasks.multilingual_tasks import is_multilingual
 
     grid = spec.grid(preset)
     missing = set(spec.unavailable())
@@ -40,6 +42,8 @@ def build(spec: Spec, preset: str) -> Matrix:
         for values in itertools.product(*axes.values()) if axes else [()]:
             settings = nested({**_flat(grid.settings), **dict(zip(axes, values))})
             for r in expand([recipe], tasks, targets, grid.seeds, grid.models, preset, settings):
+                if recipe == "mt-translate" and is_multilingual(get_task(r.task)):
+                    continue  # published multilingual data is already translated: stilts trains on it
                 if r not in requests:
                     requests.append(r)
     return Matrix(tuple(requests), tuple(left_out), tuple(grid.axes))

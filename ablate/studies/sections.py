@@ -238,7 +238,8 @@ def section_volume(rows: list[Row], options: dict, axes: tuple, alpha: float) ->
                             for e in equal]))
     else:
         sec.blocks.append(("p", "Multi-task vs single task at equal example counts: needs a multitask arm on the same "
-                                "volumes (recipe:multitask is not available yet in this version) — not reported."))
+                                "total volumes; this version's volume axis caps each task of a multitask run, not their "
+                                "total, so the study does not run that arm yet — not reported."))
     seeds = min((p.seeds for p in points), default=0)
     sec.blocks.append(("list", [f"{seeds} seeds per point: the trend test pools all points (N − 2 degrees of freedom); "
                                 "single points with few seeds have wide intervals.",
