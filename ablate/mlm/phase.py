@@ -37,8 +37,9 @@ def run_mlm_intermediate(ctx: PhaseContext) -> PhaseResult:
     settings = TrainSettings(**ctx.phase.settings["train"])
     model_path = resolve_model(cfg.model, cfg.model_revision)
     revision = cfg.model_revision if model_path == cfg.model else None
-    tokenizer, encoder, (task_objective,), records = build(
-        cfg, [task], {task: ctx.phase.settings["train"]}, ctx.seed, model_path, revision, ctx.phase.settings.get("mix"))
+    built = build(cfg, [task], {task: ctx.phase.settings["train"]}, ctx.seed, model_path, revision,
+                  ctx.phase.settings.get("mix"))
+    tokenizer, encoder, (task_objective,), records = built.tokenizer, built.encoder, built.objectives, built.records
 
     langs = list(mlm["langs"])
     srcs = corpus.sources(cfg, langs)
