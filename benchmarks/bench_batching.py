@@ -22,7 +22,6 @@ synthetic but learnable (the label is the parity of the first token), so the los
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -158,11 +157,7 @@ def main() -> None:
         result = run(batches=3, hidden=32, layers=1)
     else:
         result = run(batches=16, hidden=128, layers=2) if args.quick else run(batches=48, hidden=256, layers=4)
-    result["machine"] = machine.describe()
-    print(machine.line(result["machine"]))
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1))
+    machine.publish(result, report, args.json)
 
 
 if __name__ == "__main__":

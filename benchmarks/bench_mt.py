@@ -26,7 +26,6 @@ Each system runs `--rounds` times over all sentences; the best round counts. Tar
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -210,11 +209,7 @@ def main() -> None:
         result = run(128, 2, 2000, steps=200, n=96, cap=48, rounds=args.rounds or 2)
     else:
         result = run(256, 3, 8000, steps=400, n=256, cap=64, rounds=args.rounds or 3)
-    result["machine"] = machine.describe()
-    print(machine.line(result["machine"]))
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1))
+    machine.publish(result, report, args.json)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ bound: every example at max_seq_length), so the saving is also given in FLOPs.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -88,11 +87,7 @@ def main() -> None:
         result = run((1, 2), ("mnli", "squad"), ("xnli", "xquad", "mlqa"))
     else:
         result = run((1,) if args.quick else (1, 2, 3))
-    result["machine"] = machine.describe()
-    print(machine.line(result["machine"]))
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1))
+    machine.publish(result, report, args.json)
 
 
 if __name__ == "__main__":

@@ -182,11 +182,7 @@ def main() -> None:
         from ablate.tasks import get_task
 
         result = run((98_176, 392_702), [x for x in get_task("xnli").languages], 5_010)
-    result["machine"] = machine.describe()
-    print(machine.line(result["machine"]))
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1))
+    machine.publish(result, report, args.json)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ target (<= 5 %) is on the rest. Seconds are wall-clock, best of the repeats.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -130,11 +129,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     result = run(3, 1) if args.tiny else run(24, 2) if args.quick else run(60, 3)
-    result["machine"] = machine.describe()
-    print(machine.line(result["machine"]))
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1))
+    machine.publish(result, report, args.json)
 
 
 if __name__ == "__main__":

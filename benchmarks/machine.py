@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import platform
 import subprocess
@@ -48,3 +49,13 @@ def line(info: dict | None = None) -> str:
 
 if __name__ == "__main__":
     print(line())
+
+
+def publish(result: dict, report, json_path=None) -> None:
+    """A benchmark's ending: the machine next to its figures (ratios differ across CPUs), the
+    report text, and the JSON file when asked for."""
+    result["machine"] = describe()
+    print(line(result["machine"]))
+    print(report(result))
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=1))
