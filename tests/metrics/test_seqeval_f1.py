@@ -211,24 +211,9 @@ def test_unknown_seqeval_version_is_one_clear_error():
 
 
 @pytest.mark.slow
-def test_old_version_equals_the_real_seqeval_0_0_12_from_pypi(tmp_path):
+def test_old_version_equals_the_real_seqeval_0_0_12_from_pypi(seqeval_0_0_12):
     """Download seqeval 0.0.12 (no install: its metrics module needs only numpy) and compare."""
-    import importlib.util
-    import subprocess
-    import sys
-    import tarfile
-
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                           "seqeval==0.0.12", "-d", str(tmp_path), "-q"], capture_output=True, timeout=300)
-    archives = list(tmp_path.glob("seqeval-0.0.12*.tar.gz"))
-    if done.returncode != 0 or not archives:
-        pytest.skip("seqeval 0.0.12 could not be downloaded from PyPI")
-    with tarfile.open(archives[0]) as tar:
-        tar.extractall(tmp_path, filter="data")
-    source = tmp_path / "seqeval-0.0.12" / "seqeval" / "metrics" / "sequence_labeling.py"
-    spec = importlib.util.spec_from_file_location("seqeval_0_0_12", source)
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
+    old = seqeval_0_0_12
     for make in (bio_sentence, noisy_sentence, upos_sentence):
         for seed in range(60):
             rng = random.Random(seed)

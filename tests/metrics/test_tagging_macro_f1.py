@@ -153,25 +153,10 @@ def test_a_chunk_type_outside_the_types_is_one_clear_error():
 
 
 @pytest.mark.slow
-def test_udpos_macro_f1_equals_per_type_f1_of_the_real_seqeval_0_0_12_chunks(tmp_path):
+def test_udpos_macro_f1_equals_per_type_f1_of_the_real_seqeval_0_0_12_chunks(seqeval_0_0_12):
     """Per-type F1 from seqeval 0.0.12's own `get_entities` (downloaded from PyPI, not installed),
     averaged over the types present, on random UPOS corpora with repeated tags."""
-    import importlib.util
-    import subprocess
-    import sys
-    import tarfile
-
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                           "seqeval==0.0.12", "-d", str(tmp_path), "-q"], capture_output=True, timeout=300)
-    archives = list(tmp_path.glob("seqeval-0.0.12*.tar.gz"))
-    if done.returncode != 0 or not archives:
-        pytest.skip("seqeval 0.0.12 could not be downloaded from PyPI")
-    with tarfile.open(archives[0]) as tar:
-        tar.extractall(tmp_path, filter="data")
-    source = tmp_path / "seqeval-0.0.12" / "seqeval" / "metrics" / "sequence_labeling.py"
-    spec = importlib.util.spec_from_file_location("seqeval_0_0_12", source)
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
+    old = seqeval_0_0_12
     for seed in range(40):
         rng = random.Random(seed)
         y_true = [[rng.choice(UPOS + ("NOUN", "NOUN", "X")) for _ in range(rng.randint(1, 10))]
