@@ -392,6 +392,16 @@ def _register_study_commands() -> None:
 _register_study_commands()
 
 
+def _register_sweep_commands() -> None:
+    """`ablate sweep` and `ablate sweep status` live in ablate.sweep.commands."""
+    from ablate.sweep.commands import sweep_app
+
+    app.add_typer(sweep_app, name="sweep")
+
+
+_register_sweep_commands()
+
+
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", help="Show library warnings and logs.")] = False,
