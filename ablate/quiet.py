@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 
 
@@ -23,3 +24,14 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore")
     for name in ("mlflow", "alembic", "transformers", "datasets", "urllib3", "filelock", "accelerate"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    # The environment above is read at import: a library imported before us (a notebook, a test
+    # session) keeps its progress bars unless told directly.
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    if "datasets" in sys.modules:
+        from datasets.utils import logging as ds_logging
+
+        ds_logging.disable_progress_bar()

@@ -55,11 +55,20 @@ class Tracker:
                               f"{str(e).splitlines()[0]}") from e
 
     def _experiment(self, name: str, artifact_root: Path | None) -> str:
+        from mlflow.exceptions import MlflowException
+
         found = self.client.get_experiment_by_name(name)
         if found is None:
             slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name)  # names may hold '/', spaces, ...
             location = (artifact_root / slug).resolve().as_uri() if artifact_root else None
-            return self.client.create_experiment(name, artifact_location=location, tags=EXPERIMENT_KIND)
+            try:
+                return self.client.create_experiment(name, artifact_location=location, tags=EXPERIMENT_KIND)
+            except MlflowException as e:
+                # runs started together on a tracking server (no file lock there): another one
+                # created it between our lookup and our create; use theirs
+                if e.error_code != "RESOURCE_ALREADY_EXISTS":
+                    raise
+                found = self.client.get_experiment_by_name(name)
         if found.lifecycle_stage == "deleted":
             self.client.restore_experiment(found.experiment_id)
         if "mlflow.experimentKind" not in found.tags:  # stores made before the tag was set

@@ -155,7 +155,8 @@ def test_trains_as_an_intermediate_task(task, tmp_path):
     from ablate.plan import Phase
     from ablate.progress import Progress
 
-    cfg = resolve("smoke", None, {"intermediate": {task: {"max_steps": 2, "eval_every": 2}}})
+    cfg = resolve("smoke", None, {"intermediate": {task: {"max_steps": 2, "eval_every": 2}},
+                                  "output_dir": str(tmp_path / "store")})  # the tokenized cache goes there
     logged = []
     ctx = PhaseContext(cfg=cfg, phase=Phase(f"intermediate:{task}", "intermediate", task), seed=1, inputs={},
                        out=tmp_path, log=lambda m, step: logged.append(m), progress=Progress(enabled=False))
