@@ -30,13 +30,19 @@ def _git(root: Path, *args: str) -> str:
                           check=True, timeout=10).stdout.strip()
 
 
-def environment() -> dict:
+def package_versions(names) -> dict[str, str | None]:
+    """Installed version of each distribution (None when it is not installed)."""
     versions = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    return versions
+
+
+def environment() -> dict:
+    versions = package_versions(PACKAGES)
     env = {"python": sys.version.split()[0], "platform": platform.platform(),
            "machine": platform.machine(), "processor": platform.processor(),
            "packages": versions, "code": code_version()}

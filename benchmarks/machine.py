@@ -7,7 +7,8 @@ import json
 import os
 import platform
 import subprocess
-from importlib import metadata
+
+from ablate.provenance import package_versions
 
 FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8", "amx_tile")
 PACKAGES = ("torch", "transformers", "datasets", "tokenizers", "ctranslate2", "numpy")
@@ -26,12 +27,7 @@ def describe() -> dict:
                 flags = set(value.split())
     except (OSError, subprocess.SubprocessError):
         pass
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    versions = package_versions(PACKAGES)
     return {
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": model, "cores": len(os.sched_getaffinity(0)), "flags": [f for f in FLAGS if f in flags],
