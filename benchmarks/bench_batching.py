@@ -1,7 +1,7 @@
 """Training throughput of three batching strategies on MNLI-, SQuAD- and PAN-X-shaped lengths.
 
-    python benchmarks/bench_batching.py            # 48 batches per strategy and shape, hidden 256, 4 layers
-    python benchmarks/bench_batching.py --quick    # 16 batches, hidden 128, 2 layers
+    python benchmarks/bench_batching.py            # 48 batches per strategy and shape, hidden 256, 4 layers, 3 rounds
+    python benchmarks/bench_batching.py --quick    # 16 batches, hidden 128, 2 layers, 2 rounds
     python benchmarks/bench_batching.py --json out.json
 
 Strategies, over the SAME examples (one epoch), the same model initialisation, batch size,
@@ -10,8 +10,10 @@ optimizer and threads:
   (a) random  random order, each batch padded to its longest member (dynamic padding);
   (g) grouped ablate.batching: length-grouped batches, dynamic padding.
 Reported: tokens processed including padding (exact, from the lengths), examples/s (timed
-training steps: forward, backward, AdamW), and the mean loss per quarter of the epoch for (a)
-and (g), which see the same examples in a different order. Targets: (g) >= 1.5x the examples/s
+training steps: forward, backward, AdamW, by CPU time with one intra-op thread; the strategies
+take turns step by step and each step's fastest of the rounds counts, so machine load cannot
+favour one of them), and the mean loss per
+quarter of the epoch for (a) and (g), which see the same examples in a different order. Targets: (g) >= 1.5x the examples/s
 of (b), and fewer padded tokens than (a).
 
 Lengths are drawn from log-normal shapes fitted by eye to XLM-R token counts (medians: MNLI pairs
@@ -69,46 +71,72 @@ def build_model(hidden: int, layers: int, vocab: int):
     return XLMRobertaForSequenceClassification(config)
 
 
-def train_epoch(model_state, make_model, tokens, labels, order, pad_to):
-    """(seconds in training steps, loss per step) for one epoch in `order`."""
+def batch_tensors(tokens, idx, pad_to):
+    """input_ids (pad id 1) and attention mask of one batch: padded to `pad_to`, or to its longest row."""
     import torch
 
-    model = make_model()
-    model.load_state_dict(model_state)
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=5e-4)
-    losses, spent = [], 0.0
+    width = pad_to or max(len(tokens[j]) for j in idx)
+    ids = torch.ones((len(idx), width), dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for r, j in enumerate(idx):
+        ids[r, :len(tokens[j])] = torch.as_tensor(tokens[j])
+        mask[r, :len(tokens[j])] = 1
+    return ids, mask
+
+
+def train_interleaved(model_state, make_model, tokens, labels, orders: dict, rounds: int):
+    """Seconds of training steps and losses per strategy, for one epoch of each strategy's order.
+
+    The strategies take turns batch by batch (step i of every strategy, then step i + 1), each with
+    its own model and optimizer from the same initial weights, so a change in machine load hits
+    all of them alike instead of whichever ran last. The epoch is repeated `rounds` times and
+    each step's fastest time counts (the weights move on, the work per step does not); losses are
+    those of the first round."""
+    import torch
+
     warm = make_model()  # one untimed step on a throw-away copy: first-call allocations are not the strategy's
     warm(input_ids=torch.ones((BATCH, 8), dtype=torch.long), labels=torch.zeros(BATCH, dtype=torch.long)).loss.backward()
-    for i in range(0, len(order), BATCH):
-        idx = order[i:i + BATCH]
-        width = pad_to or max(len(tokens[j]) for j in idx)
-        ids = torch.ones((len(idx), width), dtype=torch.long)  # pad id 1
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
-        for r, j in enumerate(idx):
-            ids[r, :len(tokens[j])] = torch.as_tensor(tokens[j])
-            mask[r, :len(tokens[j])] = 1
-        y = torch.as_tensor(labels[idx])
-        start = time.perf_counter()
-        loss = model(input_ids=ids, attention_mask=mask, labels=y).loss
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        spent += time.perf_counter() - start
-        losses.append(float(loss.detach()))
-    return spent, losses
+    state = {}
+    for name in orders:
+        model = make_model()
+        model.load_state_dict(model_state)
+        model.train()
+        state[name] = (model, torch.optim.AdamW(model.parameters(), lr=5e-4))
+    steps = len(next(iter(orders.values()))[0]) // BATCH
+    best = {name: [float("inf")] * steps for name in orders}
+    losses = {name: [] for name in orders}
+    for round_ in range(rounds):
+        for i in range(steps):
+            for name, (order, pad_to) in orders.items():
+                model, opt = state[name]
+                idx = order[i * BATCH:(i + 1) * BATCH]
+                ids, mask = batch_tensors(tokens, idx, pad_to)
+                y = torch.as_tensor(labels[idx])
+                start = time.process_time()
+                loss = model(input_ids=ids, attention_mask=mask, labels=y).loss
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+                best[name][i] = min(best[name][i], time.process_time() - start)
+                if round_ == 0:
+                    losses[name].append(float(loss.detach()))
+    return {name: sum(times) for name, times in best.items()}, losses
 
 
 def quarters(losses: list[float]) -> list[float]:
     return [round(float(np.mean(part)), 3) for part in np.array_split(np.array(losses), min(4, len(losses)))]
 
 
-def run(batches: int, hidden: int, layers: int, seed: int = 1) -> dict:
+def run(batches: int, hidden: int, layers: int, rounds: int, seed: int = 1) -> dict:
     import torch
 
+    # One intra-op thread, timed by CPU time: the work per step, which other processes on a shared
+    # machine barely change (with 2 threads, idle OpenMP workers spin and bill CPU time while they
+    # wait for a core, and wall time swings several-fold).
+    torch.set_num_threads(1)
     vocab = 4000
     out = {"batch_size": BATCH, "batches": batches, "model": f"XLM-R hidden {hidden}, {layers} layers",
-           "threads": torch.get_num_threads(), "shapes": {}}
+           "threads": torch.get_num_threads(), "rounds": rounds, "shapes": {}}
     make_model = lambda: build_model(hidden, layers, vocab)  # noqa: E731
     state = make_model().state_dict()
     for shape, (_, _, max_len) in SHAPES.items():
@@ -121,10 +149,10 @@ def run(batches: int, hidden: int, layers: int, seed: int = 1) -> dict:
         orders = {"fixed": (random_order, max_len), "random": (random_order, None),
                   "grouped": (grouped_order(lengths, BATCH, seed), None)}
         row = {"real_tokens": int(lengths.sum()), "max_seq_length": max_len}
+        spent, losses = train_interleaved(state, make_model, tokens, labels, orders, rounds)
         for name, (order, pad_to) in orders.items():
-            spent, losses = train_epoch(state, make_model, tokens, labels, order, pad_to)
-            row[name] = {"tokens": padded_tokens(lengths, order, BATCH, pad_to), "examples_per_s": round(n / spent, 2),
-                         "loss_quarters": quarters(losses)}
+            row[name] = {"tokens": padded_tokens(lengths, order, BATCH, pad_to),
+                         "examples_per_s": round(n / spent[name], 2), "loss_quarters": quarters(losses[name])}
         row["speedup_vs_fixed"] = round(row["grouped"]["examples_per_s"] / row["fixed"]["examples_per_s"], 2)
         row["speedup_vs_random"] = round(row["grouped"]["examples_per_s"] / row["random"]["examples_per_s"], 2)
         row["padding_vs_random"] = round((row["grouped"]["tokens"] - row["real_tokens"])
@@ -135,7 +163,7 @@ def run(batches: int, hidden: int, layers: int, seed: int = 1) -> dict:
 
 def report(result: dict) -> str:
     lines = [f"Batching ({result['model']}, batch {result['batch_size']}, {result['batches']} batches, "
-             f"{result['threads']} threads)",
+             f"{result['threads']} thread, CPU time, fastest of {result['rounds']} interleaved rounds per step)",
              f"{'shape':7} {'strategy':8} {'tokens incl. pad':>16} {'pad %':>6} {'ex/s':>8}   loss by epoch quarter"]
     for shape, row in result["shapes"].items():
         for name in ("fixed", "random", "grouped"):
@@ -154,9 +182,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write the result here")
     args = ap.parse_args()
     if args.tiny:
-        result = run(batches=3, hidden=32, layers=1)
+        result = run(batches=3, hidden=32, layers=1, rounds=1)
     else:
-        result = run(batches=16, hidden=128, layers=2) if args.quick else run(batches=48, hidden=256, layers=4)
+        result = (run(batches=16, hidden=128, layers=2, rounds=2) if args.quick
+                  else run(batches=48, hidden=256, layers=4, rounds=3))
     machine.publish(result, report, args.json)
 
 

@@ -66,8 +66,9 @@ def summary(results: dict) -> list[str]:
             f"{s} {row['speedup_vs_fixed']}x" for s, row in r["shapes"].items())
             + "; padding vs random order " + ", ".join(f"{s} {row['padding_vs_random']:.0%}" for s, row in r["shapes"].items()))
     if r := get("train_overhead"):
+        low, high = r["overhead_range"]
         lines.append(f"train phase overhead vs bare Trainer: {r['overhead']:+.1%} without selection evaluation "
-                     f"({r['overhead_with_selection']:+.1%} with)")
+                     f"(median of {r['repeats']} pairs, {low:+.1%} to {high:+.1%}; {r['overhead_with_selection']:+.1%} with)")
     if r := get("scale"):
         lines.append("data at scale, 4x rows -> time x per stage: " + ", ".join(f"{k} {v['time']}" for k, v in r["ratios"].items()))
     if r := get("phase_cache"):
