@@ -76,7 +76,11 @@ def resolve_layer(setting, num_hidden_layers: int) -> int:
 
 @dataclass
 class Encoder:
-    """Texts → (n, hidden) float32 L2-normalised sentence vectors, batched by length."""
+    """Texts → (n, hidden) float32 L2-normalised sentence vectors, batched by length.
+
+    `pooling`: "mean" of hidden layer `layer` (the untuned encoder), or "pooler" (a fine-tuned
+    dual encoder: its pooler output, as it was trained). Queries may have their own length limit
+    (`query_length`, a dual encoder's `max_query_length`)."""
 
     model: object
     tokenizer: object
@@ -84,14 +88,17 @@ class Encoder:
     max_length: int
     batch_size: int
     device: object
+    pooling: str = "mean"
+    query_length: int = 0  # 0 = max_length
 
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+    def __call__(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
         import torch
 
         hidden = self.model.config.hidden_size
         if not texts:
             return np.zeros((0, hidden), dtype=np.float32)
-        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        limit = self.query_length if query and self.query_length else self.max_length
+        ids = self.tokenizer(list(texts), truncation=True, max_length=limit)["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # longest first: little padding
         pad = self.tokenizer.pad_token_id
         out = np.empty((len(ids), hidden), dtype=np.float32)
@@ -105,10 +112,13 @@ class Encoder:
                     input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
                     mask[r, : len(ids[i])] = 1
                 input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-                states = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-                layer = states.hidden_states[self.layer]  # (batch, width, hidden)
-                weights = mask.unsqueeze(-1).to(layer.dtype)
-                pooled = (layer * weights).sum(1) / weights.sum(1).clamp(min=1)
+                if self.pooling == "pooler":
+                    pooled = self.model(input_ids=input_ids, attention_mask=mask).pooler_output
+                else:
+                    states = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+                    layer = states.hidden_states[self.layer]  # (batch, width, hidden)
+                    weights = mask.unsqueeze(-1).to(layer.dtype)
+                    pooled = (layer * weights).sum(1) / weights.sum(1).clamp(min=1)
                 out[rows] = pooled.float().cpu().numpy()
         return retrieval.l2_normalize(out)
 
@@ -146,9 +156,10 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
                     details.setdefault(lang, {}).update(res.details)
             bar.advance(1)
     corpora = {d["corpus"] for d in details.values() if "corpus" in d}
-    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018, untuned
-    # Mewsli-X / LAReQA as `<task>_untuned.*` (metric_names)
-    name = metric_task(spec.name, goldonly=corpora == {bucc_data.GOLD_ONLY})
+    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018, Mewsli-X /
+    # LAReQA without their dual-encoder fine-tune as `<task>_untuned.*` (metric_names)
+    tuned = "dual_encoder" in settings
+    name = metric_task(spec.name, goldonly=corpora == {bucc_data.GOLD_ONLY}, untuned=not tuned)
     metrics: dict[str, float] = {}
     for split, per_lang in totals.items():
         metrics.update(_summaries(name, split, per_lang, scorer.metric.aggregate))
@@ -158,25 +169,31 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
         write_json(ctx.out / "details.json", details)
         artifacts.append("details.json")
     tags = {f"data.{spec.name}.{split}": _combine(fp) for split, fp in fingerprints.items()}
-    tags.update({"retrieval.layer": str(info["layer"]), "retrieval.pooling": "mean"})
+    tags.update({"retrieval.layer": str(info["layer"]), "retrieval.pooling": encoder.pooling})
     if corpora:
         tags[f"{spec.name}.corpus"] = ",".join(sorted(corpora))
     datasets = [{"name": f"{spec.name}.{split}", "source": sources[split], "digest": tags[f"data.{spec.name}.{split}"],
                  "context": split, "rows": None, "languages": languages} for split in fingerprints]
     info.update({"runtime_s": round(time.time() - started, 3), "languages": languages,
                  "splits": list(totals), "stat_names": list(scorer.metric.stat_names), **scorer.info})
+    if spec.train:  # Mewsli-X, LAReQA: say which encoder the numbers are of
+        info["fine_tuning"] = (f"XTREME-R's dual encoder, fine-tuned by {ctx.phase.inputs[0]}" if tuned else
+                               f"none (retrieval_finetune = false): logged as {name}, not comparable to XTREME-R")
     if details:
         info["per_language"] = details
     return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, artifacts=artifacts, info=info)
 
 
 def load_encoder(ctx: PhaseContext, settings) -> tuple[Encoder, dict]:
-    """The phase's encoder (its input phase's `encoder/`, else the configured pretrained model)."""
+    """The phase's encoder (its input phase's `encoder/`, else the configured pretrained model);
+    after a dual-encoder fine-tune, that phase's `model/` (`load_dual_encoder`)."""
     import torch
 
     from ablate.models import load_tokenizer, load_with_head, resolve_model
 
     cfg = ctx.cfg
+    if "dual_encoder" in ctx.phase.settings:
+        return load_dual_encoder(ctx, settings)
     if ctx.phase.inputs:
         path, revision = str(ctx.inputs[ctx.phase.inputs[0]] / "encoder"), None
     else:
@@ -203,6 +220,33 @@ def load_encoder(ctx: PhaseContext, settings) -> tuple[Encoder, dict]:
         "batch_size": encoder.batch_size, "blocks_run": layer if truncated else depth,
         "device": device.type, "search_backend": _search_backend(device.type),
         "started_from": ctx.phase.inputs[0] if ctx.phase.inputs else cfg.model, "model_path": path,
+    }
+    return encoder, info
+
+
+def load_dual_encoder(ctx: PhaseContext, settings) -> tuple[Encoder, dict]:
+    """The fine-tuned dual encoder (`ablate.dual_encoder_model`), encoding as it was trained: its
+    pooler output, L2-normalised, queries and candidates cut at the fine-tune's lengths."""
+    import torch
+
+    from ablate.models import load_tokenizer, load_with_head
+
+    cfg, lengths = ctx.cfg, ctx.phase.settings["dual_encoder"]
+    path = str(ctx.inputs[ctx.phase.inputs[0]] / "model")
+    tokenizer = load_tokenizer(path, None, cfg.trust_remote_code)
+    model = load_with_head(path, "encoder", seed=ctx.seed, trust_remote_code=cfg.trust_remote_code)
+    use_cuda = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if use_cuda else "cpu")
+    model.to(device).eval()
+    depth = model.config.num_hidden_layers
+    encoder = Encoder(model, tokenizer, depth, int(lengths["max_seq_length"]), int(settings.get("batch_size", 32)),
+                      device, pooling="pooler", query_length=int(lengths["max_query_length"]))
+    info = {
+        "layer": depth, "num_hidden_layers": depth, "pooling": "pooler output (dense + tanh over the first "
+        "token; XTREME-R's BertForRetrieval)", "normalisation": "L2, cosine similarity",
+        "max_seq_length": encoder.max_length, "max_query_length": encoder.query_length,
+        "batch_size": encoder.batch_size, "blocks_run": depth, "device": device.type,
+        "search_backend": _search_backend(device.type), "started_from": ctx.phase.inputs[0], "model_path": path,
     }
     return encoder, info
 
