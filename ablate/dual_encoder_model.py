@@ -41,8 +41,8 @@ class DualEncoder(nn.Module):
     """The shared encoder (with its pooler) and the logit scale.
 
     Inputs: the query as `input_ids` / `attention_mask`, its candidate as `c_input_ids` /
-    `c_attention_mask`. Training (both sides given) returns {'loss', 'query', 'candidate'};
-    with one side only (selection scoring) the vectors of the sides given."""
+    `c_attention_mask`. Both sides given: {'loss', 'query', 'candidate'} (the loss of the batch's
+    pairs); one side only: the vectors of that side."""
 
     def __init__(self, encoder):
         super().__init__()
@@ -72,7 +72,7 @@ class DualEncoder(nn.Module):
             out["query"] = self.encode(input_ids, attention_mask)
         if c_input_ids is not None:
             out["candidate"] = self.encode(c_input_ids, c_attention_mask)
-        if len(out) == 2 and self.training:
+        if len(out) == 2:
             out["loss"] = in_batch_loss(out["query"], out["candidate"], self.logit_scale)
         return out
 
