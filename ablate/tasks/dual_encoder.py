@@ -115,7 +115,9 @@ def predict(ds, outputs: list[dict[str, np.ndarray]], meta, spec: TaskSpec) -> l
     _, keys = meta
     if not outputs:
         return []
-    first = {key: i for i, key in reversed(list(enumerate(keys)))}  # one vector per distinct candidate
+    first: dict[str, int] = {}  # one vector per distinct candidate: its first row's
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
     pool = list(first)
     cands = np.stack([outputs[first[k]]["candidate"] for k in pool])
     queries = np.stack([o["query"] for o in outputs])
