@@ -7,8 +7,9 @@ Mewsli-X is distributed as files (google-research dense_representations_for_enti
   sentence_spans, description_language, description_url), and
 - `wikinews_mentions-{dev,test}.jsonl` (one document per line: {context, mentions}), the original
   layout, or `wikinews_mentions/<lang>/{dev,test}.jsonl` (the `izhx/mewsli-x` Hub copy's layout);
-- `wikipedia_pairs-{train,dev}.jsonl` (one MentionEntityPair per line: {contextual_mention:
-  {context, mention}, entity}), English Wikipedia mentions with their entity: the dual-encoder
+- `wikipedia_pairs-{train,dev}.jsonl` (or the Hub copy's `wikipedia_pairs/{train,dev}.jsonl`; one
+  MentionEntityPair per line: {contextual_mention: {context, mention}, entity}), English
+  Wikipedia mentions with their entity: the dual-encoder
   fine-tune's training and selection pairs (XTREME-R's train_mewslix.sh). Nothing evaluated is
   in them (evaluation is WikiNews).
 
@@ -41,8 +42,9 @@ GUIDANCE = (
 PAIRS_GUIDANCE = (
     "Mewsli-X's fine-tune trains on English Wikipedia mention-entity pairs: get-mewsli-x.sh (github.com/"
     "google-research/google-research/tree/master/dense_representations_for_entity_retrieval/mel) writes "
-    "wikipedia_pairs-{train,dev}.jsonl beside candidate_set_entities.jsonl; put them under DIR/mewslix/ "
-    "and pass --data-dir DIR, or score the encoder untuned with --set retrieval_finetune=false."
+    "wikipedia_pairs-{train,dev}.jsonl beside candidate_set_entities.jsonl (the izhx/mewsli-x Hub copy has "
+    "them as wikipedia_pairs/{train,dev}.jsonl.tar.gz: extract to DIR/mewslix/wikipedia_pairs/); put them "
+    "under DIR/mewslix/ and pass --data-dir DIR, or score the encoder untuned with --set retrieval_finetune=false."
 )
 _BRACES = re.compile(r"\{(.*?)\}")
 
@@ -80,9 +82,12 @@ def _mentions_file(base: Path, split: str, lang: str) -> tuple[Path, bool]:
 
 
 def _pairs_file(base: Path, split: str) -> Path:
-    if not (base / f"{split}.jsonl").is_file():
-        raise MissingFiles("Mewsli-X training pairs", [base / f"{split}.jsonl"], PAIRS_GUIDANCE)
-    return base / f"{split}.jsonl"
+    """`wikipedia_pairs-<train|dev>.jsonl` (the release), or the izhx/mewsli-x Hub copy's
+    `wikipedia_pairs/<train|dev>.jsonl` (extracted from its .jsonl.tar.gz)."""
+    for path in (base / f"{split}.jsonl", base / "wikipedia_pairs" / f"{split.rpartition('-')[2]}.jsonl"):
+        if path.is_file():
+            return path
+    raise MissingFiles("Mewsli-X training pairs", [base / f"{split}.jsonl"], PAIRS_GUIDANCE)
 
 
 def check_source(src, cfg) -> None:

@@ -245,3 +245,18 @@ def test_missing_training_pairs_are_named_and_untuned_scoring_does_not_need_them
     cfg = resolve("smoke", None, {"targets": "mewslix", "data": "hub", "data_dir": str(data),
                                   "retrieval_finetune": False, "output_dir": str(tmp_path / "out")})
     preflight(baseline.plan(cfg), cfg, offline=True)  # no error: untuned scoring reads no pairs
+
+
+def test_mewslix_pairs_are_read_in_the_hub_copy_layout_too(tmp_path):
+    """izhx/mewsli-x ships the pairs as wikipedia_pairs/{train,dev}.jsonl(.tar.gz): same rows."""
+    import shutil
+
+    from ablate.fixtures import FIXTURES_DIR
+
+    (tmp_path / "mewslix" / "wikipedia_pairs").mkdir(parents=True)
+    for split in ("train", "dev"):
+        shutil.copy(FIXTURES_DIR / "mewslix" / f"wikipedia_pairs-{split}.jsonl",
+                    tmp_path / "mewslix" / "wikipedia_pairs" / f"{split}.jsonl")
+    hub_layout = resolve("smoke", None, {"data": "hub", "data_dir": str(tmp_path)})
+    for split in mewslix.PAIRS:
+        assert mewslix.read_pairs(hub_layout, split) == mewslix.read_pairs(resolve("smoke"), split)
