@@ -67,3 +67,16 @@ def _check(out, targets: str, printed: str) -> None:
     else:
         assert "xtreme_r.score" not in m  # not all ten tasks ran
         assert m["xtreme_r.category.multi_choice"] == m["xtreme_r.xcopa"]
+
+
+def test_untuned_retrieval_is_logged_and_scored_under_its_own_names(cli, tmp_path):
+    """`retrieval_finetune=false`: no fine-tune phase; `<task>_untuned.*` and `_untuned` scores only."""
+    r = cli("run", "baseline", "--targets", "mewslix,lareqa", "--preset", "smoke", "--seeds", "1", "-o",
+            str(tmp_path), "-q", "--set", "retrieval_finetune=false", "--set", "max_eval_examples=4")
+    assert r.code == 0, r.err
+    m, phases, _ = _metrics(tmp_path)
+    assert not [name for name in phases if name and name.startswith("finetune:")]
+    for task in ("mewslix", "lareqa"):
+        assert f"{task}_untuned.avg.map20" in m and f"xtreme_r.{task}_untuned" in m
+        assert not [k for k in m if k.startswith((f"{task}.", f"dev.{task}.", f"xtreme_r.{task}"))
+                    and "untuned" not in k]
