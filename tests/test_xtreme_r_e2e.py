@@ -43,6 +43,8 @@ def _check(out, targets: str, printed: str) -> None:
     assert "first_stage.dev.accuracy" in phases["finetune:xcopa"] and "dev.accuracy" in phases["finetune:xcopa"]
     # Mewsli-X and LAReQA were fine-tuned as dual encoders, selected on English dev pairs
     assert "dev.map20" in phases["finetune:mewslix"] and "dev.map20" in phases["finetune:lareqa"]
+    # LAReQA's selection set lost the SQuAD dev questions on XQuAD(-R)'s paragraphs
+    assert phases["finetune:lareqa"]["selection.excluded_test_questions"] > 0
     by_target = {target: task for task, target in TARGETS.items()}
     for target in expand_targets(tuple(targets.split(","))):
         spec, task = get_task(target), by_target[target]
