@@ -57,7 +57,20 @@ class DualEncoder(nn.Module):
     def from_pretrained(cls, path: str, **kw) -> "DualEncoder":
         from transformers import AutoModel
 
-        model = cls(AutoModel.from_pretrained(path, add_pooling_layer=True, **kw))
+        from ablate.errors import AblateError
+
+        try:
+            encoder = AutoModel.from_pretrained(path, add_pooling_layer=True, **kw)
+        except TypeError as e:
+            if "add_pooling_layer" not in str(e):
+                raise
+            encoder = None  # the architecture takes no add_pooling_layer: it has no pooler
+        if getattr(encoder, "pooler", None) is None:
+            raise AblateError(
+                f"Model '{path}' has no pooler (a BERT/XLM-R-style dense + tanh over the first token), which "
+                "XTREME-R's dual encoder pools with. Use such a model, or score Mewsli-X and LAReQA untuned "
+                "with --set retrieval_finetune=false.")
+        model = cls(encoder)
         scale = Path(path) / SCALE_FILE
         if scale.is_file():  # a saved dual encoder continues with its trained scale
             model.logit_scale.data.fill_(json.loads(scale.read_text())["logit_scale"])

@@ -152,3 +152,14 @@ def test_selection_sets_are_english_training_data_never_an_evaluated_split(monke
     monkeypatch.setitem(definitions.TASKS, "mewslix", replace(spec, dev=(spec.evaluation["validation"].for_lang("en"),)))
     with pytest.raises(AblateError, match="selects checkpoints on local/mewslix/en:validation"):
         target(resolve("smoke"), "mewslix")
+
+
+def test_a_model_without_a_pooler_is_refused_with_the_untuned_alternative(tmp_path):
+    from transformers import DistilBertConfig, DistilBertModel
+
+    DistilBertModel(DistilBertConfig(vocab_size=50, dim=16, n_layers=1, n_heads=2, hidden_dim=32)).save_pretrained(
+        tmp_path)
+    from ablate.dual_encoder_model import DualEncoder
+
+    with pytest.raises(AblateError, match="has no pooler.*retrieval_finetune=false"):
+        DualEncoder.from_pretrained(str(tmp_path))
