@@ -103,7 +103,9 @@ def phase_estimate(phase: Phase, cfg: RunConfig, params: int | None) -> Estimate
             examples = capped if examples is None else min(examples, capped)
         length = settings.max_seq_length * per_example
         if spec.format == "retrieval":  # a dual encoder encodes both sides of every pair
-            length = settings.max_seq_length + (settings.max_query_length or settings.max_seq_length)
+            from ablate.tasks.dual_encoder import max_length
+
+            length = sum(max_length(settings))
         tokens = None if examples is None else examples * length
         return Estimate(examples, tokens, None if tokens is None or params is None else 6.0 * params * tokens)
     # evaluate / retrieve

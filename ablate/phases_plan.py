@@ -165,9 +165,10 @@ def _retrieval(cfg: RunConfig, spec, inputs: tuple[str, ...], languages: list[st
         from ablate.tasks.evaluated import check_training_sources
 
         check_training_sources(spec)  # its pairs are English training data, never an evaluated split
-        train = cfg.finetune_settings(spec.name)
-        settings["dual_encoder"] = {"max_query_length": train.max_query_length or train.max_seq_length,
-                                    "max_seq_length": train.max_seq_length}
+        from ablate.tasks.dual_encoder import max_length  # numpy only: planning stays cheap
+
+        query, candidate = max_length(cfg.finetune_settings(spec.name))
+        settings["dual_encoder"] = {"max_query_length": query, "max_seq_length": candidate}
         phases, inputs = [finetune], (finetune.name,)
     return [*phases, Phase(
         name=f"retrieve:{spec.name}", kind="retrieve", task=spec.name, inputs=inputs, settings=settings,
