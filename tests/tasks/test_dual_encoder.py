@@ -163,3 +163,16 @@ def test_a_model_without_a_pooler_is_refused_with_the_untuned_alternative(tmp_pa
 
     with pytest.raises(AblateError, match="has no pooler.*retrieval_finetune=false"):
         DualEncoder.from_pretrained(str(tmp_path))
+
+
+def test_the_signature_says_whether_retrieval_was_fine_tuned():
+    from ablate.execute import signature
+    from ablate.recipes import load
+
+    def fragment(**layer) -> str:
+        cfg = resolve("smoke", None, {"recipe": "baseline", "targets": "mewslix", **layer})
+        return next(p for p in signature(load("baseline").plan(cfg), cfg, 1).format().split("|")
+                    if p.startswith("dualenc:"))
+
+    assert fragment() == "dualenc:yes"
+    assert fragment(retrieval_finetune=False) == "dualenc:no"
