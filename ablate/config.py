@@ -56,6 +56,9 @@ class RunConfig:
     # Retrieval (BUCC, Tatoeba): mean-pooled hidden layer; "auto" = the paper's block 14 of 24,
     # scaled to the model's depth (round(14/24 * layers)); max length 512 (docs/paper.md).
     retrieval: Mapping[str, Any] = field(default_factory=lambda: {"layer": "auto", "max_seq_length": 512, "batch_size": 32})
+    # Mewsli-X, LAReQA: fine-tune XTREME-R's dual encoder on their English pairs first (metrics
+    # `mewslix.*`, comparable to XTREME-R's); false scores the encoder as it is (`mewslix_untuned.*`).
+    retrieval_finetune: bool = True
     # Machine translation of intermediate data (mt-translate recipe, `ablate translate`).
     mt: Mapping[str, Any] = field(default_factory=lambda: dict(MT_DEFAULTS))
     # Continued multilingual MLM during intermediate training (stilts-mlm; ablate.mlm.settings).

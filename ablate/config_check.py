@@ -75,6 +75,7 @@ def check(cfg: RunConfig) -> None:
             bad = [f"{k}={getattr(s, k):g} (must be {rule})" for k, rule, ok in (
                 ("batch_size", ">= 1", s.batch_size >= 1), ("grad_accum", ">= 1", s.grad_accum >= 1),
                 ("max_seq_length", ">= 8", s.max_seq_length >= 8), ("epochs", "> 0", s.epochs > 0),
+                ("max_query_length", "0 or >= 8", s.max_query_length == 0 or s.max_query_length >= 8),
                 ("learning_rate", "> 0", s.learning_rate > 0), ("max_steps", ">= 0", s.max_steps >= 0),
                 ("max_train_examples", ">= 0", s.max_train_examples >= 0),
                 ("eval_every", ">= 1", s.eval_every >= 1)) if not ok]

@@ -101,10 +101,17 @@ def phase_estimate(phase: Phase, cfg: RunConfig, params: int | None) -> Estimate
         if settings.max_steps:
             capped = settings.max_steps * settings.batch_size * settings.grad_accum
             examples = capped if examples is None else min(examples, capped)
-        tokens = None if examples is None else examples * settings.max_seq_length * per_example
+        length = settings.max_seq_length * per_example
+        if spec.format == "retrieval":  # a dual encoder encodes both sides of every pair
+            from ablate.tasks.dual_encoder import max_length
+
+            length = sum(max_length(settings))
+        tokens = None if examples is None else examples * length
         return Estimate(examples, tokens, None if tokens is None or params is None else 6.0 * params * tokens)
     # evaluate / retrieve
-    length = phase.settings.get("max_seq_length") or phase.settings.get("retrieval", {}).get("max_seq_length")
+    # the queries are what is counted: after a dual-encoder fine-tune they are cut at its query length
+    length = (phase.settings.get("max_seq_length") or phase.settings.get("dual_encoder", {}).get("max_query_length")
+              or phase.settings.get("retrieval", {}).get("max_seq_length"))
     cap = phase.settings.get("max_examples") or 0
     counts = []
     for split in phase.settings.get("splits", list(spec.evaluation)):

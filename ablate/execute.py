@@ -23,6 +23,7 @@ from ablate.provenance import code_version, environment
 from ablate import run_summary
 from ablate.signature import Signature
 from ablate.keys import KeyMaker
+from ablate.metric_names import UNTUNED_TASKS
 from ablate.store import ENTRY, PhaseStore, write_json
 from ablate.tasks.tagging import SEQEVAL_VERSIONS
 from ablate.tracking import Tracker
@@ -89,6 +90,10 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
     tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
     if tagged is not None:  # the seqeval version behind UD-POS's primary F1
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]
+    if any(p.kind == "retrieve" and "dual_encoder" in p.settings for p in plan.phases):
+        extra["dualenc"] = "yes"  # Mewsli-X / LAReQA fine-tuned as XTREME-R does
+    elif any(p.kind == "retrieve" and p.task in UNTUNED_TASKS for p in plan.phases):
+        extra["dualenc"] = "no"  # scored untuned: `<task>_untuned.*`
     if cfg.trust_remote_code:  # the model's own code ran: a reader must know (absent = it could not)
         extra["remote_code"] = "yes"
     if any(p.kind in ("intermediate", "finetune") for p in plan.phases):  # the arithmetic training used

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 SPLIT_PREFIX = {"test": "", "validation": "dev."}
 GOLD_ONLY_TASKS = {"bucc2018": "bucc2018_goldonly"}  # task -> its name when scored gold-only
-# XTREME-R fine-tunes a dual encoder for these retrieval targets; ablate scores the encoder as it is
-# (no fine-tuning), so their metrics always carry this name (`mewslix_untuned.de.map20`).
+# XTREME-R fine-tunes a dual encoder for these retrieval targets, and so does ablate; scored without
+# that fine-tune (`retrieval_finetune = false`) their metrics carry this name (`mewslix_untuned.de.map20`).
 UNTUNED_TASKS = {"mewslix": "mewslix_untuned", "lareqa": "lareqa_untuned"}
 
 
@@ -22,10 +22,10 @@ def metric_key(task: str, lang: str, metric: str, split: str = "test") -> str:
     return f"{SPLIT_PREFIX[split]}{task}.{lang}.{metric}"
 
 
-def metric_task(task: str, goldonly: bool = False) -> str:
+def metric_task(task: str, goldonly: bool = False, untuned: bool = False) -> str:
     """The task part of a metric name: `bucc2018_goldonly` for gold-only BUCC, `<task>_untuned` for
-    the untuned XTREME-R retrieval tasks, else the task."""
-    if task in UNTUNED_TASKS:
+    an XTREME-R retrieval task scored without its fine-tune, else the task."""
+    if untuned and task in UNTUNED_TASKS:
         return UNTUNED_TASKS[task]
     return GOLD_ONLY_TASKS[task] if goldonly and task in GOLD_ONLY_TASKS else task
 

@@ -80,9 +80,12 @@ def load_with_head(path: str, head: str, *, revision: str | None = None, seed: i
     """The encoder at `path` under a new `head` (e.g. 'sequence_classification'); the head's
     initialisation is seeded so the same seed gives the same model. A model's own code runs only
     with `trust_remote_code` (RunConfig.trust_remote_code, `--trust-remote-code`)."""
+    import importlib
+
     import transformers
 
-    cls = getattr(transformers, _HEADS[head])
+    module, _, name = _HEADS[head].rpartition(":")  # ablate's own model classes: "module:Class"
+    cls = getattr(importlib.import_module(module) if module else transformers, name)
     transformers.set_seed(seed)
     return _hub_call(cls.from_pretrained, path, trust_remote_code, revision=revision, **head_kw)
 
@@ -94,6 +97,7 @@ _HEADS = {
     "multiple_choice": "AutoModelForMultipleChoice",
     "masked_lm": "AutoModelForMaskedLM",
     "encoder": "AutoModel",
+    "dual_encoder": "ablate.dual_encoder_model:DualEncoder",  # XTREME-R's retrieval fine-tune
 }
 
 

@@ -134,14 +134,6 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
     spec = get_task(task, "target")
     inputs = (encoder.name,) if encoder else ()
     languages = list(cfg.target_languages.get(task) or spec.languages)
-    if spec.format == "retrieval":  # BUCC, Tatoeba: the encoder's representations, no training
-        return [Phase(
-            name=f"retrieve:{task}", kind="retrieve", task=task, inputs=inputs,
-            settings={"model": model_spec(cfg), "data": data_spec(cfg, task),
-                      "languages": languages, "retrieval": dict(cfg.retrieval),
-                      "max_examples": cfg.max_eval_examples},
-            seeded=False,  # deterministic given its encoder (whose key carries the seed)
-        )]
     finetune = Phase(
         name=f"finetune:{task}", kind="finetune", task=task, inputs=inputs,
         settings={"model": model_spec(cfg), "data": data_spec(cfg, task, training_only=True),
@@ -149,6 +141,8 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
                   "trains_on": training_data(task)},
         task_in_key=False,
     )
+    if spec.format == "retrieval":
+        return _retrieval(cfg, spec, inputs, languages, finetune)
     evaluate = Phase(
         name=f"evaluate:{task}", kind="evaluate", task=task, inputs=(finetune.name,),
         settings={"data": data_spec(cfg, task), "languages": languages,
@@ -157,3 +151,26 @@ def target(cfg: RunConfig, task: str, encoder: Phase | None = None) -> list[Phas
         seeded=False,  # determined by the fine-tuned model it reads, which carries the seed
     )
     return [finetune, evaluate]
+
+
+def _retrieval(cfg: RunConfig, spec, inputs: tuple[str, ...], languages: list[str], finetune: Phase) -> list[Phase]:
+    """BUCC, Tatoeba (and Mewsli-X, LAReQA with `retrieval_finetune = false`): the encoder's
+    representations, no training. Mewsli-X, LAReQA: XTREME-R's dual-encoder fine-tune on their
+    English pairs, whose model the retrieval phase then encodes with (pooler output, the
+    fine-tune's query and candidate lengths)."""
+    settings = {"model": model_spec(cfg), "data": data_spec(cfg, spec.name), "languages": languages,
+                "retrieval": dict(cfg.retrieval), "max_examples": cfg.max_eval_examples}
+    phases = []
+    if spec.train and cfg.retrieval_finetune:
+        from ablate.tasks.evaluated import check_training_sources
+
+        check_training_sources(spec)  # its pairs are English training data, never an evaluated split
+        from ablate.tasks.dual_encoder import max_length  # numpy only: planning stays cheap
+
+        query, candidate = max_length(cfg.finetune_settings(spec.name))
+        settings["dual_encoder"] = {"max_query_length": query, "max_seq_length": candidate}
+        phases, inputs = [finetune], (finetune.name,)
+    return [*phases, Phase(
+        name=f"retrieve:{spec.name}", kind="retrieve", task=spec.name, inputs=inputs, settings=settings,
+        seeded=False,  # deterministic given its encoder (whose key carries the seed)
+    )]

@@ -97,7 +97,10 @@ def _sources(plan: Plan, cfg: RunConfig):
     including the sets selection excludes (XQuAD.en) and the MT gate's English references."""
     seen = set()
     for phase, spec in ((p, get_task(name)) for p in plan.phases for name in p.data_tasks):
-        for src in (*spec.sources, *_reference_sources(phase, spec)):
+        # a retrieval phase reads evaluation data only: Mewsli-X's training pairs are the fine-tune's
+        # (absent from a plan with retrieval_finetune = false, so not required then)
+        sources = spec.sources[len(spec.training_sources):] if phase.kind == "retrieve" else spec.sources
+        for src in (*sources, *_reference_sources(phase, spec)):
             for lang in dict.fromkeys(phase.settings.get("languages") or spec.languages or ["en"]):
                 one = src.for_lang(lang)
                 key = (spec.name, repr(one))  # Source holds mappings: not hashable

@@ -18,6 +18,9 @@ class TrainSettings:
     batch_size: int = 4  # per device
     grad_accum: int = 8  # effective batch = batch_size * grad_accum
     max_seq_length: int = 256  # per task, unlike jiant's single global length
+    # Dual-encoder retrieval fine-tunes only: tokens of the query side (0 = max_seq_length, which
+    # then bounds the candidate side); XTREME-R's LAReQA keeps 96 of a question, 256 of an answer.
+    max_query_length: int = 0
     learning_rate: float = 1e-5
     warmup_ratio: float = 0.1  # linear warm-up over this share of steps, then linear decay
     weight_decay: float = 0.01  # not applied to bias and LayerNorm weights
@@ -54,6 +57,13 @@ PAPER_FINETUNE = {
     "tydiqa": _train(epochs=2, batch_size=4, grad_accum=4, max_seq_length=384),
     # XTREME-R's train_xcopa.sh for XLM-R Large (both stages, SIQA then COPA)
     "xcopa": _train(epochs=5, batch_size=2, grad_accum=16, max_seq_length=128, learning_rate=3e-5),
+    # XTREME-R's dual encoders for XLM-R Large (scripts/train_mewslix.sh, train_lareqa.sh): no
+    # warm-up, no weight decay. The in-batch negatives are the batch_size pairs of one forward pass
+    # (per GPU there), not batch_size * grad_accum.
+    "mewslix": _train(epochs=2, batch_size=8, grad_accum=4, max_seq_length=64, learning_rate=1e-5,
+                      warmup_ratio=0.0, weight_decay=0.0),
+    "lareqa": _train(epochs=3, batch_size=4, grad_accum=4, max_seq_length=256, max_query_length=96,
+                     learning_rate=2e-5, warmup_ratio=0.0, weight_decay=0.0),
 }
 # Intermediate training: the replication guide's 3 epochs, lr 1e-5, batch 4 (exact paper values
 # unverified, docs/paper.md); the accumulation of 8 mirrors the target tasks. Span QA needs 384.

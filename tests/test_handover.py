@@ -116,3 +116,54 @@ def test_multitask_hands_over_the_trained_shared_encoder_and_no_head(tmp_path, m
 
     saved = load_file(f"{path}/model.safetensors")
     assert not any(word in k for k in saved for word in ("classifier", "qa_outputs"))
+
+
+def test_fine_tuned_dual_encoder_is_what_retrieval_scores_with(tmp_path, monkeypatch):
+    """Mewsli-X: the encoder (its pooler included) the fine-tune ends with is, tensor for tensor,
+    the one the retrieval phase encodes queries and candidates with; the metrics are `mewslix.*`."""
+    import ablate.models as models
+    import ablate.phases.train as train
+    from ablate.config import resolve
+    from ablate.dual_encoder_model import DualEncoder
+    from ablate.execute import execute
+    from ablate.progress import Progress
+    from ablate.recipes import load
+    from ablate.tracking import Tracker
+
+    seen: dict = {}
+    real_save, real_train_load, real_load = DualEncoder.save_pretrained, train.load_with_head, models.load_with_head
+
+    def save_pretrained(self, out_dir, **kw):  # end of the fine-tune
+        seen["trained"] = {k: v.detach().clone() for k, v in self.encoder.state_dict().items()}
+        return real_save(self, out_dir, **kw)
+
+    def train_load(path, head, **kw):  # start of the fine-tune
+        model = real_train_load(path, head, **kw)
+        seen["start"] = {k: v.detach().clone() for k, v in model.encoder.state_dict().items()}
+        return model
+
+    def retrieval_load(path, head, **kw):  # the retrieval phase
+        model = real_load(path, head, **kw)
+        if head == "encoder":
+            seen["scored"] = (path, {k: v.detach().clone() for k, v in model.state_dict().items()})
+        return model
+
+    monkeypatch.setattr(DualEncoder, "save_pretrained", save_pretrained)
+    monkeypatch.setattr(train, "load_with_head", train_load)
+    monkeypatch.setattr(models, "load_with_head", retrieval_load)
+    cfg = resolve("smoke", None, {"recipe": "baseline", "targets": "mewslix", "seeds": "1",
+                                  "output_dir": str(tmp_path), "max_eval_examples": 4})
+    execute(load("baseline").plan(cfg), cfg, Tracker(cfg.store_uri, "handover"), Progress(enabled=False))
+
+    path, scored = seen["scored"]
+    assert path.endswith("model")  # the fine-tune's output, not a pretrained encoder
+    assert set(scored) == set(seen["trained"]) and any(k.startswith("pooler.") for k in scored)
+    for k, v in seen["trained"].items():
+        torch.testing.assert_close(scored[k], v, rtol=0, atol=0)
+    assert any(not torch.equal(seen["start"][k], seen["trained"][k]) for k in scored if k.startswith("pooler."))
+    from mlflow import MlflowClient
+
+    client = MlflowClient(cfg.store_uri)
+    runs = client.search_runs([client.get_experiment_by_name("handover").experiment_id])
+    metrics = {k for r in runs for k in r.data.metrics}
+    assert "mewslix.avg.map20" in metrics and not any(k.startswith("mewslix_untuned.") for k in metrics)

@@ -6,7 +6,12 @@ Mewsli-X is distributed as files (google-research dense_representations_for_enti
 - `candidate_set_entities.jsonl` (one Entity per line: entity_id, title, description,
   sentence_spans, description_language, description_url), and
 - `wikinews_mentions-{dev,test}.jsonl` (one document per line: {context, mentions}), the original
-  layout, or `wikinews_mentions/<lang>/{dev,test}.jsonl` (the `izhx/mewsli-x` Hub copy's layout).
+  layout, or `wikinews_mentions/<lang>/{dev,test}.jsonl` (the `izhx/mewsli-x` Hub copy's layout);
+- `wikipedia_pairs-{train,dev}.jsonl` (or the Hub copy's `wikipedia_pairs/{train,dev}.jsonl`; one
+  MentionEntityPair per line: {contextual_mention: {context, mention}, entity}), English
+  Wikipedia mentions with their entity: the dual-encoder
+  fine-tune's training and selection pairs (XTREME-R's train_mewslix.sh). Nothing evaluated is
+  in them (evaluation is WikiNews).
 
 `--data fixtures` reads the shipped copy (same schema). Query and candidate texts follow XTREME-R's
 baselines (third_party/utils_mewslix.py `preprocess_mention`, `preprocess_entity_description`):
@@ -26,12 +31,20 @@ from ablate.errors import AblateError, MissingFiles
 from ablate.fixtures import FIXTURES_DIR
 
 SPLITS = {"validation": "dev", "test": "test"}  # ablate split -> Mewsli-X file split
+PAIRS = ("wikipedia_pairs-train", "wikipedia_pairs-dev")  # training splits, named as their files
 GUIDANCE = (
     "Mewsli-X is distributed as files: run get-mewsli-x.sh from github.com/google-research/"
     "google-research/tree/master/dense_representations_for_entity_retrieval/mel (or download the "
     "izhx/mewsli-x Hub copy and extract candidate_entities.jsonl.tar.gz) and put "
     "candidate_set_entities.jsonl and wikinews_mentions-{dev,test}.jsonl under DIR/mewslix/, then "
     "pass --data-dir DIR."
+)
+PAIRS_GUIDANCE = (
+    "Mewsli-X's fine-tune trains on English Wikipedia mention-entity pairs: get-mewsli-x.sh (github.com/"
+    "google-research/google-research/tree/master/dense_representations_for_entity_retrieval/mel) writes "
+    "wikipedia_pairs-{train,dev}.jsonl beside candidate_set_entities.jsonl (the izhx/mewsli-x Hub copy has "
+    "them as wikipedia_pairs/{train,dev}.jsonl.tar.gz: extract to DIR/mewslix/wikipedia_pairs/); put them "
+    "under DIR/mewslix/ and pass --data-dir DIR, or score the encoder untuned with --set retrieval_finetune=false."
 )
 _BRACES = re.compile(r"\{(.*?)\}")
 
@@ -68,10 +81,22 @@ def _mentions_file(base: Path, split: str, lang: str) -> tuple[Path, bool]:
     raise MissingFiles("Mewsli-X", [base / f"wikinews_mentions-{name}.jsonl"], GUIDANCE)
 
 
+def _pairs_file(base: Path, split: str) -> Path:
+    """`wikipedia_pairs-<train|dev>.jsonl` (the release), or the izhx/mewsli-x Hub copy's
+    `wikipedia_pairs/<train|dev>.jsonl` (extracted from its .jsonl.tar.gz)."""
+    for path in (base / f"{split}.jsonl", base / "wikipedia_pairs" / f"{split.rpartition('-')[2]}.jsonl"):
+        if path.is_file():
+            return path
+    raise MissingFiles("Mewsli-X training pairs", [base / f"{split}.jsonl"], PAIRS_GUIDANCE)
+
+
 def check_source(src, cfg) -> None:
     """Preflight hook (`ablate.data.load.LOCAL_FILES`): `src.config` is the language. Names the
-    candidate file and the mention file when both are missing."""
+    candidate file and the mention file when both are missing; a training split its pairs file."""
     base, missing = directory(cfg), []
+    if src.split in PAIRS:
+        _pairs_file(base, src.split)
+        return
     for find, args in ((_entities_file, (base,)), (_mentions_file, (base, src.split, src.config))):
         try:
             find(*args)
@@ -114,11 +139,34 @@ def read_mentions(cfg, split: str, lang: str) -> list[Mention]:
     return out
 
 
+def read_pairs(cfg, split: str) -> dict[str, list[str]]:
+    """The pairs of `split` (a `PAIRS` name) as columns example_id, query (the mention, marked up
+    as for evaluation), candidate (the entity's description text) and entity_id, in file order."""
+    path = _pairs_file(directory(cfg), split)
+    out: dict[str, list[str]] = {"example_id": [], "query": [], "candidate": [], "entity_id": []}
+    for pair in _jsonl(path):
+        try:
+            context, mention, entity = (pair["contextual_mention"]["context"], pair["contextual_mention"]["mention"],
+                                        pair["entity"])
+            spans = [(s["start"], s["end"]) for s in context["sentence_spans"]]
+            span = mention["mention_span"]
+            out["query"].append(mention_query(context["text"], spans, span["start"], span["end"], span["text"]))
+            out["candidate"].append(entity_text(entity["description"], entity["sentence_spans"]))
+            out["example_id"].append(mention["example_id"])
+            out["entity_id"].append(entity["entity_id"])
+        except (KeyError, TypeError) as e:
+            raise AblateError(f"{path}: a pair lacks {e}; expected Mewsli-X's MentionEntityPair schema "
+                              "({contextual_mention: {context, mention}, entity}). " + PAIRS_GUIDANCE) from e
+    return out
+
+
 def read_split(src, cfg) -> "datasets.Dataset":  # noqa: F821 (datasets is imported lazily)
     """`LOCAL_READERS` hook: the mentions of language `src.config` in `src.split`, one row each
-    (example_id, query, entity_id)."""
+    (example_id, query, entity_id); a `PAIRS` split's pairs (`read_pairs`)."""
     import datasets
 
+    if src.split in PAIRS:
+        return datasets.Dataset.from_dict(read_pairs(cfg, src.split))
     rows = read_mentions(cfg, src.split, src.config)
     return datasets.Dataset.from_dict({"example_id": [m.example_id for m in rows], "query": [m.query for m in rows],
                                        "entity_id": [m.entity_id for m in rows]})

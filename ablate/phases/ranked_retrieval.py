@@ -1,10 +1,11 @@
-"""XTREME-R's ranked retrieval targets on the encoder as it is: Mewsli-X and LAReQA, mAP@20.
+"""XTREME-R's ranked retrieval targets: Mewsli-X and LAReQA, mAP@20.
 
-XTREME-R fine-tunes a dual encoder for each (Mewsli-X on English Wikipedia mention–entity pairs,
-LAReQA on SQuAD; CLS pooling). ablate does not: it scores the baseline or intermediate-trained
-encoder with the retrieval phase's sentence vectors (mean-pooled layer, cosine; the same Encoder
-as BUCC/Tatoeba), so the numbers are logged as `mewslix_untuned.*` / `lareqa_untuned.*` and are
-not comparable to XTREME-R's published ones (docs/xtreme-r.md).
+As XTREME-R does, the encoder is first fine-tuned as a dual encoder (Mewsli-X on English Wikipedia
+mention–entity pairs, LAReQA on SQuAD; `ablate.tasks.dual_encoder`) and its pooler outputs are
+searched by cosine; the metrics are `mewslix.*` / `lareqa.*`. With `retrieval_finetune = false`
+the baseline or intermediate-trained encoder is scored as it is, with the retrieval phase's
+sentence vectors (mean-pooled layer, cosine; the same Encoder as BUCC/Tatoeba), logged as
+`mewslix_untuned.*` / `lareqa_untuned.*`: not comparable to XTREME-R's numbers (docs/xtreme-r.md).
 
 - Mewsli-X: every candidate entity's description is encoded once; per language and split
   (validation = dev, test) each mention query retrieves the top 20 entities; per-mention
@@ -64,7 +65,7 @@ def _mewslix(spec, lang: str, ctx, encode, search, shared: dict) -> list[SplitRe
             raise AblateError(f"Mewsli-X {split} mentions of '{lang}' have no gold entity ids (XTREME's "
                               "preprocessing removes the test labels): use the original Mewsli-X files. "
                               + mewslix.GUIDANCE)
-        inds = _topk(encode([m.query for m in mentions]), shared["emb"], search)
+        inds = _topk(encode([m.query for m in mentions], query=True), shared["emb"], search)
         ranked = [[shared["ids"][i] for i in row] for row in inds]
         scores = [ranking.reciprocal_rank(m.entity_id, r) for m, r in zip(mentions, ranked)]
         ids = [f"{lang}:{m.example_id}" for m in mentions]
@@ -87,7 +88,7 @@ def _lareqa_prepare(spec, ctx, encode, search) -> dict:
 def _lareqa(spec, lang: str, ctx, encode, search, shared: dict) -> list[SplitResult]:
     pool = shared["pool"]
     rows = _cap([i for i, q in enumerate(pool.question_langs) if q == lang], ctx)
-    inds = _topk(encode([pool.questions[i] for i in rows]), shared["emb"], search)
+    inds = _topk(encode([pool.questions[i] for i in rows], query=True), shared["emb"], search)
     ranked = [[pool.candidate_ids[j] for j in row] for row in inds]
     relevant = [pool.answers[pool.xling_ids[i]] for i in rows]
     scores = [ranking.average_precision(set(rel), r) for rel, r in zip(relevant, ranked)]
@@ -103,11 +104,9 @@ def _lareqa(spec, lang: str, ctx, encode, search, shared: dict) -> list[SplitRes
 
 RANKED_SCORERS = {
     "mewslix": Scorer(_mewslix, ranking, {
-        "metric": "mAP@20 = mean reciprocal rank of the gold entity in the top 20 (XTREME-R utils_mewslix)",
-        "fine_tuning": "none (XTREME-R fine-tunes a dual encoder): logged as mewslix_untuned"},
+        "metric": "mAP@20 = mean reciprocal rank of the gold entity in the top 20 (XTREME-R utils_mewslix)"},
         prepare=_mewslix_prepare),
     "lareqa": Scorer(_lareqa, ranking, {
-        "metric": "mAP@20 over one multilingual candidate pool (XTREME-R utils_lareqa)",
-        "fine_tuning": "none (XTREME-R fine-tunes a dual encoder on SQuAD): logged as lareqa_untuned"},
+        "metric": "mAP@20 over one multilingual candidate pool (XTREME-R utils_lareqa)"},
         prepare=_lareqa_prepare),
 }

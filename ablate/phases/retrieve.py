@@ -3,7 +3,8 @@
 The encoder is the pretrained model (baseline) or phase 2's intermediate-trained encoder. A
 sentence vector is the mean over non-pad tokens (special tokens included) of hidden layer L
 (`hidden_states[L]`, index 0 = embeddings), L2-normalised; similarity is the cosine (docs/paper.md,
-"Retrieval without training"). Per language it writes `predictions/<split>/<lang>.parquet`
+"Retrieval without training"; `ablate.phases.encoder`). Mewsli-X and LAReQA are scored here too
+(`ablate.phases.ranked_retrieval`), by default with their fine-tuned dual encoder. Per language it writes `predictions/<split>/<lang>.parquet`
 (id, parallel_id, gold, prediction, `u.<stat>`), and metrics from the summed statistics:
 
 - Tatoeba (split "test" = google/xtreme's only split): each English sentence queries the other
@@ -22,8 +23,6 @@ sentence vector is the mean over non-pad tokens (special tokens included) of hid
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,84 +32,14 @@ from ablate.errors import AblateError
 from ablate.metric_names import metric_key, metric_task
 from ablate.metrics import bucc, classification, retrieval
 from ablate.phases import PhaseContext, PhaseResult
+from ablate.phases.encoder import Encoder, load_encoder
 from ablate.phases.ranked_retrieval import RANKED_SCORERS
 from ablate.phases.retrieval_results import Scorer, SplitResult
 from ablate.store import write_json
 from ablate.tasks import get_task
 
-PAPER_LAYER, PAPER_DEPTH = 14, 24  # XLM-R Large: output of block 14 of 24
-POOLING = "mean over non-pad tokens (special tokens included)"
 BUCC_K = 4  # neighbours for the ratio margin, both directions (XTREME, LASER)
 BUCC_DUPLICATES = "drop"  # XTREME's policy for texts under several ids (jiant: 'all')
-# Architectures whose block L output does not depend on later blocks (post-LN, no final norm):
-# the blocks above L are dropped before encoding, saving their compute (10 of 24 for XLM-R Large).
-_TRUNCATABLE = ("xlm-roberta", "roberta", "bert")
-
-
-def auto_layer(num_hidden_layers: int) -> int:
-    """The paper's layer scaled to a model's depth: block 14 of 24 → round(14/24 · depth).
-
-    Rounds half up (18 layers → 11) and never returns the embeddings (at least 1):
-    24 → 14, 12 → 7, 6 → 4, 2 → 1, 1 → 1. Exact integer arithmetic.
-    """
-    if num_hidden_layers < 1:
-        raise AblateError(f"A model with {num_hidden_layers} hidden layers has no layer to pool.")
-    return max(1, (2 * PAPER_LAYER * num_hidden_layers + PAPER_DEPTH) // (2 * PAPER_DEPTH))
-
-
-def resolve_layer(setting, num_hidden_layers: int) -> int:
-    """`retrieval.layer` → the index into `hidden_states`: 'auto' (`auto_layer`) or an int
-    0..num_hidden_layers used as is (0 = the embedding layer's output)."""
-    if setting == "auto":
-        return auto_layer(num_hidden_layers)
-    if isinstance(setting, str) and setting.strip().lstrip("-").isdigit():
-        setting = int(setting)
-    if isinstance(setting, bool) or not isinstance(setting, int) or not 0 <= setting <= num_hidden_layers:
-        raise AblateError(
-            f"retrieval.layer={setting!r} is not valid for a model with {num_hidden_layers} hidden "
-            f"layers: use 'auto' (= {auto_layer(num_hidden_layers)}, the paper's 14 of 24 scaled) "
-            f"or an integer from 0 (embeddings) to {num_hidden_layers} (last block)."
-        )
-    return setting
-
-
-@dataclass
-class Encoder:
-    """Texts → (n, hidden) float32 L2-normalised sentence vectors, batched by length."""
-
-    model: object
-    tokenizer: object
-    layer: int
-    max_length: int
-    batch_size: int
-    device: object
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
-        hidden = self.model.config.hidden_size
-        if not texts:
-            return np.zeros((0, hidden), dtype=np.float32)
-        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
-        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # longest first: little padding
-        pad = self.tokenizer.pad_token_id
-        out = np.empty((len(ids), hidden), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                width = len(ids[rows[0]])
-                input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for r, i in enumerate(rows):
-                    input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
-                    mask[r, : len(ids[i])] = 1
-                input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-                states = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-                layer = states.hidden_states[self.layer]  # (batch, width, hidden)
-                weights = mask.unsqueeze(-1).to(layer.dtype)
-                pooled = (layer * weights).sum(1) / weights.sum(1).clamp(min=1)
-                out[rows] = pooled.float().cpu().numpy()
-        return retrieval.l2_normalize(out)
 
 
 def run_retrieve(ctx: PhaseContext) -> PhaseResult:
@@ -146,9 +75,10 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
                     details.setdefault(lang, {}).update(res.details)
             bar.advance(1)
     corpora = {d["corpus"] for d in details.values() if "corpus" in d}
-    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018, untuned
-    # Mewsli-X / LAReQA as `<task>_untuned.*` (metric_names)
-    name = metric_task(spec.name, goldonly=corpora == {bucc_data.GOLD_ONLY})
+    # gold-only BUCC logs as `bucc2018_goldonly.*` so it cannot pass for BUCC 2018, Mewsli-X /
+    # LAReQA without their dual-encoder fine-tune as `<task>_untuned.*` (metric_names)
+    tuned = "dual_encoder" in settings
+    name = metric_task(spec.name, goldonly=corpora == {bucc_data.GOLD_ONLY}, untuned=not tuned)
     metrics: dict[str, float] = {}
     for split, per_lang in totals.items():
         metrics.update(_summaries(name, split, per_lang, scorer.metric.aggregate))
@@ -158,73 +88,19 @@ def run_retrieve(ctx: PhaseContext) -> PhaseResult:
         write_json(ctx.out / "details.json", details)
         artifacts.append("details.json")
     tags = {f"data.{spec.name}.{split}": _combine(fp) for split, fp in fingerprints.items()}
-    tags.update({"retrieval.layer": str(info["layer"]), "retrieval.pooling": "mean"})
+    tags.update({"retrieval.layer": str(info["layer"]), "retrieval.pooling": encoder.pooling})
     if corpora:
         tags[f"{spec.name}.corpus"] = ",".join(sorted(corpora))
     datasets = [{"name": f"{spec.name}.{split}", "source": sources[split], "digest": tags[f"data.{spec.name}.{split}"],
                  "context": split, "rows": None, "languages": languages} for split in fingerprints]
     info.update({"runtime_s": round(time.time() - started, 3), "languages": languages,
                  "splits": list(totals), "stat_names": list(scorer.metric.stat_names), **scorer.info})
+    if spec.train:  # Mewsli-X, LAReQA: say which encoder the numbers are of
+        info["fine_tuning"] = (f"XTREME-R's dual encoder, fine-tuned by {ctx.phase.inputs[0]}" if tuned else
+                               f"none (retrieval_finetune = false): logged as {name}, not comparable to XTREME-R")
     if details:
         info["per_language"] = details
     return PhaseResult(metrics=metrics, tags=tags, datasets=datasets, artifacts=artifacts, info=info)
-
-
-def load_encoder(ctx: PhaseContext, settings) -> tuple[Encoder, dict]:
-    """The phase's encoder (its input phase's `encoder/`, else the configured pretrained model)."""
-    import torch
-
-    from ablate.models import load_tokenizer, load_with_head, resolve_model
-
-    cfg = ctx.cfg
-    if ctx.phase.inputs:
-        path, revision = str(ctx.inputs[ctx.phase.inputs[0]] / "encoder"), None
-    else:
-        path = resolve_model(cfg.model, cfg.model_revision)
-        revision = cfg.model_revision if path == cfg.model else None
-    tokenizer = load_tokenizer(path, revision, cfg.trust_remote_code)
-    model = load_with_head(path, "encoder", revision=revision, seed=ctx.seed, trust_remote_code=cfg.trust_remote_code,
-                           output_hidden_states=True)
-    depth = model.config.num_hidden_layers
-    layer = resolve_layer(settings.get("layer", "auto"), depth)
-    truncated = _truncate(model, layer)
-    use_cuda = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
-    device = torch.device("cuda" if use_cuda else "cpu")
-    model.to(device).eval()
-    max_length = int(settings.get("max_seq_length", 512))
-    if 0 < getattr(tokenizer, "model_max_length", 0) < max_length:
-        max_length = int(tokenizer.model_max_length)  # the value actually used is recorded
-    encoder = Encoder(model, tokenizer, layer, max_length, int(settings.get("batch_size", 32)), device)
-    info = {
-        "layer": layer, "layer_setting": settings.get("layer", "auto"), "num_hidden_layers": depth,
-        "layer_rule": f"auto = round({PAPER_LAYER}/{PAPER_DEPTH} * num_hidden_layers), at least 1; "
-                      "hidden_states[layer], 0 = embeddings",
-        "pooling": POOLING, "normalisation": "L2, cosine similarity", "max_seq_length": max_length,
-        "batch_size": encoder.batch_size, "blocks_run": layer if truncated else depth,
-        "device": device.type, "search_backend": _search_backend(device.type),
-        "started_from": ctx.phase.inputs[0] if ctx.phase.inputs else cfg.model, "model_path": path,
-    }
-    return encoder, info
-
-
-def _truncate(model, layer: int) -> bool:
-    """Drop the transformer blocks above `layer` when that leaves `hidden_states[layer]` exact."""
-    blocks = getattr(getattr(model, "encoder", None), "layer", None)
-    if model.config.model_type not in _TRUNCATABLE or blocks is None or layer >= len(blocks):
-        return False
-    model.encoder.layer = blocks[:layer]
-    return True
-
-
-def _search_backend(device: str) -> str:
-    """torch on a GPU; faiss when installed; otherwise the chunked numpy path (always works)."""
-    if device == "cuda":
-        return "torch"
-    try:
-        import faiss  # noqa: F401
-    except ImportError:
-        return "numpy"
-    return "faiss"
 
 
 def _on_device(emb: np.ndarray, search: dict):

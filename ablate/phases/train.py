@@ -72,6 +72,8 @@ def run_finetune(ctx: PhaseContext) -> PhaseResult:
         result.info["first_stage"] = first.info
     model.save_pretrained(ctx.out / "model")
     tokenizer.save_pretrained(ctx.out / "model")
+    if spec.format == "retrieval":  # the dual encoder's learnt softmax scale (XTREME-R starts it at 100)
+        result.info["logit_scale"] = float(model.logit_scale.item())
     result.info["started_from"] = ctx.phase.inputs[0] if ctx.phase.inputs else ctx.cfg.model
     return result
 
@@ -107,8 +109,11 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         _record(trained_as.name, "train", train_sources, train),
         _record(trained_as.name, "dev", spec.dev, dev),
     ]
+    # a dual encoder bounds its two sides separately: (query, candidate) tokens
+    lengths = getattr(fmt, "max_length", None)
+    max_length = lengths(settings) if lengths else settings.max_seq_length
     train_enc, reused = tokenized.train_features(fmt, train, datasets[0]["digest"], tokenizer,
-                                                 settings.max_seq_length, Path(cfg.output_dir) / "tokenized")
+                                                 max_length, Path(cfg.output_dir) / "tokenized")
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     hardware = compute.resolve(cfg.compute, compute.detect(use_cpu))
     model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=ctx.seed,
@@ -153,9 +158,11 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         # gradients) and logs that product: report the loss per example, as one process does.
         loss_scale = processes if processes > 1 and trainer.model_accepts_loss_kwargs and args.average_tokens_across_devices else 1
         trainer.add_callback(_relay(ctx, bar, loss_scale))
-        trainer.selection = (fmt, trained_as, settings.max_seq_length, cfg.eval_batch_size)
+        trainer.selection = (fmt, trained_as, max_length, cfg.eval_batch_size)
         trainer.phase = (f"{ctx.phase.name} (seed {ctx.seed})", f"{ctx.phase.kind}.{spec.name}.learning_rate")
-        if settings.group_by_length:
+        # in-batch negatives (dual encoder) need random batches: grouped ones hold look-alikes
+        grouped = settings.group_by_length and not getattr(fmt, "IN_BATCH_NEGATIVES", False)
+        if grouped:
             trainer.train_order = (batching.feature_lengths(train_enc), settings.batch_size, ctx.seed)
         trainer.remove_callback(PrinterCallback)  # it prints every log dict to stdout
         started = time.time()
@@ -175,7 +182,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         "device": "cpu" if use_cpu else "cuda", "selection": f"best English-dev {fmt.SELECTION_METRIC}",
         "model_path": model_path, "resumed_from_step": _step_of(str(resume_from)) if resume_from else None,
         "compute": compute.used(args, model), "selection_s": round(trainer.selection_s, 3),
-        "train_features": "reused" if reused else "built", "batching": "length-grouped" if settings.group_by_length else "random",
+        "train_features": "reused" if reused else "built", "batching": "length-grouped" if grouped else "random",
         # training examples the model saw, for measured throughput (`ablate plan` hours)
         "examples_seen": min(state.global_step * settings.batch_size * settings.grad_accum,
                              math.ceil(settings.epochs * len(train_enc))),

@@ -15,7 +15,8 @@ def check_metric(metric: str | None) -> None:
 
 
 def has_metric(task: str, metric: str) -> bool:
-    """Whether target `task` logs `metric` (its format lists it; retrieval tasks have no format)."""
+    """Whether target `task` logs `metric` (its format lists it; a retrieval format's list is its
+    fine-tune's, mAP@20, which BUCC and Tatoeba do not log either)."""
     from ablate.tasks.formats import FORMATS, format_of
 
     spec = get_task(task, "target")

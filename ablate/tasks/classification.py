@@ -7,6 +7,8 @@ re-derive exactly from column sums.
 Format interface (every module in ablate.tasks.formats.FORMATS has these names):
 HEAD, SELECTION_METRIC, METRICS, SEQUENCE_OUTPUTS, head_kwargs, train_features,
 eval_features, collator, predict, prediction_columns, stat_names, example_stats, aggregate.
+Optional (ablate.tasks.dual_encoder): `max_length(settings)` when a format's lengths are not one
+`max_seq_length`, `IN_BATCH_NEGATIVES` when its batches must stay random.
 """
 
 from __future__ import annotations

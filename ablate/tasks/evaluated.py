@@ -44,7 +44,8 @@ def evaluated_splits() -> dict[Split, str]:
 
 
 def check_training_sources(spec: TaskSpec) -> None:
-    """Refuse an intermediate task whose training or selection data is a split a target evaluates.
+    """Refuse a task (intermediate, or a retrieval target's dual-encoder fine-tune) whose training
+    or selection data is a split a target evaluates.
 
     Only train and dev count: `exclude_contexts` sources are read to *remove* test paragraphs."""
     evaluated = evaluated_splits()

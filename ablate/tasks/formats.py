@@ -13,7 +13,9 @@ FORMATS = {
     "span_qa": "ablate.tasks.span_qa",
     "multiple_choice": "ablate.tasks.multiple_choice",
     "tagging": "ablate.tasks.tagging",
-    # retrieval has no training phase: its tasks run `ablate.phases.retrieve`, not a format module
+    # the fine-tune of retrieval targets that have English training pairs (Mewsli-X, LAReQA); every
+    # retrieval target is scored by `ablate.phases.retrieve`, BUCC and Tatoeba without training
+    "retrieval": "ablate.tasks.dual_encoder",
 }
 
 

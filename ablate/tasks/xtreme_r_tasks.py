@@ -1,6 +1,7 @@
 """XTREME-R targets (Ruder et al. 2021; google-research/xtreme evaluate.py `XTREME_R_TASK2LANGS`).
 
-New tasks: XCOPA (multiple choice), Mewsli-X and LAReQA (ranked retrieval, mAP@20). Extended
+New tasks: XCOPA (multiple choice), Mewsli-X and LAReQA (ranked retrieval after a dual-encoder
+fine-tune, mAP@20). Extended
 language sets: `udpos_xr`, `panx_xr`, `tatoeba_xr`, `xquad_xr` are XTREME's tasks with XTREME-R's
 languages — the same English training data (so they share their fine-tune with `udpos`, ...), the
 XTREME languages from the same sources, the added languages from wherever they are published
@@ -16,7 +17,7 @@ from dataclasses import replace
 from ablate import languages as L
 from ablate.tasks.definitions import TASKS, register
 from ablate.tasks.spec import Holdout, Source, TaskSpec
-from ablate.tasks.span_qa_tasks import SCRIPTS, SQUAD_V1
+from ablate.tasks.span_qa_tasks import SCRIPTS, SQUAD_V1, XQUAD_EN
 
 # --- XCOPA: SIQA, then English COPA, then zero-shot on the 11 XCOPA languages -------------------
 # XTREME-R's scripts/train_xcopa.sh trains on SIQA and continues on English COPA (the whole model,
@@ -64,24 +65,41 @@ register(TaskSpec(
           "'<premise> What was the <cause|effect>?' paired with each choice (run_xcopa.py).",
 ))
 
-# --- Mewsli-X and LAReQA: ranked retrieval on the encoder (ablate.phases.ranked_retrieval) -------
+# --- Mewsli-X and LAReQA: a dual-encoder fine-tune (ablate.tasks.dual_encoder), then ranked retrieval
+# (ablate.phases.ranked_retrieval). `retrieval_finetune = false` skips the fine-tune: `<task>_untuned.*`.
+_PAIRS = {"query": "query", "candidate": "candidate", "candidate_id": "entity_id"}
+
+
+def _mewslix_pairs(split: str) -> Source:
+    return Source("local/mewslix", "en", f"wikipedia_pairs-{split}", _PAIRS, id_column="example_id")
+
+
 register(TaskSpec(
     name="mewslix", title="Mewsli-X entity retrieval", format="retrieval", role="target", languages=L.MEWSLIX,
+    # XTREME-R's train_mewslix.sh: English Wikipedia mention-entity pairs, selection on their dev file
+    train=(_mewslix_pairs("train"),), dev=(_mewslix_pairs("dev"),),
     evaluation={split: Source("local/mewslix", "{lang}", split, {"query": "query", "gold": "entity_id"},
                               id_column="example_id") for split in ("validation", "test")},
     metric="map20", cards=("mewslix",),
-    notes="Not fine-tuned (XTREME-R fine-tunes a dual encoder on English Wikipedia mention-entity pairs): "
-          "logged as mewslix_untuned.*. Local files only (data_cards/mewslix.md).",
+    notes="Fine-tuned as XTREME-R's dual encoder on English Wikipedia mention-entity pairs (mewslix.*); "
+          "--set retrieval_finetune=false scores the encoder untuned (mewslix_untuned.*). Local files only "
+          "(data_cards/mewslix.md).",
 ))
+# XTREME-R's train_lareqa.sh: SQuAD v1.1 train, each question paired with its answer sentence + paragraph
+# (ablate.tasks.dual_encoder). Selection: SQuAD v1.1 dev minus XQuAD's paragraphs, which are XQuAD-R's
+# English paragraphs, so no LAReQA test question or candidate is read by selection.
+_SQUAD_PAIRS = {"query": "question", "context": "context", "answers": "answers"}
 register(TaskSpec(
     name="lareqa", title="LAReQA (XQuAD-R) answer retrieval", format="retrieval", role="target",
-    languages=L.LAREQA, evaluation={"test": Source("local/lareqa", "{lang}", "test",
-                                                   {"query": "question", "answer": "answer"},
-                                                   id_column="id", parallel=True)},
-    metric="map20", cards=("lareqa",),
-    notes="Not fine-tuned (XTREME-R fine-tunes a dual encoder on SQuAD): logged as lareqa_untuned.*; "
-          "questions of every language search one pool of all languages' answer sentences. "
-          "Local files only (data_cards/lareqa.md).",
+    languages=L.LAREQA, train=(Source("rajpurkar/squad", "plain_text", "train", _SQUAD_PAIRS, id_column="id"),),
+    dev=(Source("rajpurkar/squad", "plain_text", "validation", _SQUAD_PAIRS, id_column="id",
+                exclude_contexts=(XQUAD_EN,)),),
+    evaluation={"test": Source("local/lareqa", "{lang}", "test", {"query": "question", "answer": "answer"},
+                               id_column="id", parallel=True)},
+    metric="map20", cards=("lareqa", "squad"),
+    notes="Fine-tuned as XTREME-R's dual encoder on SQuAD v1.1 (lareqa.*); --set retrieval_finetune=false "
+          "scores the encoder untuned (lareqa_untuned.*). Questions of every language search one pool of all "
+          "languages' answer sentences. Evaluation files are local only (data_cards/lareqa.md).",
 ))
 
 # --- XTREME tasks with XTREME-R's language sets ----------------------------------------------------

@@ -34,14 +34,14 @@ BASE = {"xnli": 70, "xcopa": 60, "udpos": 80, "panx": 50, "xquad": 40, "mlqa": 3
         "tatoeba": 10, "mewslix": 90, "lareqa": 0}
 
 
-def _logged(skip: tuple[str, str] | None = None) -> dict[str, float]:
+def _logged(skip: tuple[str, str] | None = None, untuned: bool = True) -> dict[str, float]:
     out = {}
     for task, langs in xr.TASK_LANGUAGES.items():
         target = xtreme_r.TARGETS[task]
         for i, lang in enumerate(langs):
             if (task, lang) != skip:
                 value = BASE[task] + (len(langs) if i == 0 else 0)
-                out[metric_key(metric_task(target), lang, TASKS[target].metric)] = float(value)
+                out[metric_key(metric_task(target, untuned=untuned), lang, TASKS[target].metric)] = float(value)
     return out
 
 
@@ -69,6 +69,25 @@ def test_score_equals_a_hand_computation():
     # all_task: (71+61+81+51+41+31+21+11+91+1) / 10
     assert out["xtreme_r.score_untuned_retrieval"] == 46.0
     assert "xtreme_r.score" not in out  # never without the `_untuned` mark while Mewsli-X/LAReQA are untuned
+
+
+def test_fine_tuned_retrieval_gives_the_score_comparable_to_xtreme_r():
+    """Mewsli-X and LAReQA fine-tuned (`mewslix.*`, `lareqa.*`, the default): the same numbers under
+    the unmarked names, and no `_untuned` anywhere."""
+    out = xtreme.summarize(_logged(untuned=False))
+    assert out["xtreme_r.mewslix"] == 91 and out["xtreme_r.lareqa"] == 1
+    assert out["xtreme_r.category.retrieval"] == 51.0
+    assert out["xtreme_r.score"] == 46.0
+    assert not [k for k in out if "untuned" in k]
+
+
+def test_one_untuned_retrieval_task_marks_the_overall_score():
+    logged = _logged(untuned=False)
+    logged = {k.replace("lareqa.", "lareqa_untuned."): v for k, v in logged.items()}
+    out = xtreme.summarize(logged)
+    assert out["xtreme_r.lareqa_untuned"] == 1 and out["xtreme_r.mewslix"] == 91
+    assert out["xtreme_r.category.retrieval"] == 51.0  # LAReQA is in no category
+    assert out["xtreme_r.score_untuned_retrieval"] == 46.0 and "xtreme_r.score" not in out
 
 
 def test_an_incomplete_task_gives_no_overall_score():

@@ -50,7 +50,7 @@ def test_without_bucc_only_the_eight_task_score():
     assert s["xtreme.score_without_bucc"] == pytest.approx(sum(EIGHT) / 8)
     assert not {"xtreme.score", "xtreme.score_bucc_goldonly"} & set(s)
     assert set(xtreme.SCORES) == {"xtreme.score", "xtreme.score_bucc_goldonly", "xtreme.score_without_bucc",
-                                  "xtreme_r.score_untuned_retrieval"}  # the XTREME-R score (ablate.xtreme_r)
+                                  "xtreme_r.score", "xtreme_r.score_untuned_retrieval"}  # XTREME-R's (ablate.xtreme_r)
 
 
 def test_incomplete_tasks_give_no_headline_score():

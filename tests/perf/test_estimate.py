@@ -34,6 +34,12 @@ def test_caps_and_choices_change_the_figures():
     assert est.tokens == est.examples * 256 * 4  # four endings per example, each its own sequence
 
 
+def test_a_dual_encoder_fine_tune_counts_both_sides_of_each_pair():
+    phases, cfg = _phases(targets="lareqa")  # SQuAD v1.1 train: 87,599 pairs, 3 epochs
+    est = phase_estimate(phases["finetune:lareqa"], cfg, 1)
+    assert est.examples == 3 * 87_599 and est.tokens == est.examples * (96 + 256)  # question + answer side
+
+
 def test_plan_prints_compute_and_given_hours(cli, tmp_path):
     res = cli("plan", "stilts", "--task", "mnli", "--targets", "xnli", "-o", str(tmp_path),
               "--set", "compute.flops_per_second=1e14")

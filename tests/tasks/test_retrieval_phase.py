@@ -12,7 +12,7 @@ import pytest
 
 from ablate import languages as L
 from ablate.errors import AblateError
-from ablate.phases.retrieve import auto_layer, resolve_layer
+from ablate.phases.encoder import auto_layer, resolve_layer
 
 # Distinct sentences (English side of the Tatoeba fixtures) for planted pairs.
 _FIXTURES = Path(__file__).resolve().parents[2] / "ablate" / "fixtures" / "data" / "google__xtreme"
@@ -189,7 +189,7 @@ def test_bucc_threshold_and_stats_equal_the_reference_evaluate(tmp_path, monkeyp
 
 def test_dropping_unused_blocks_leaves_the_pooled_layer_unchanged(tmp_path):
     from ablate.models import build_tiny, load_tokenizer, load_with_head
-    from ablate.phases.retrieve import Encoder, _truncate
+    from ablate.phases.encoder import Encoder, _truncate
 
     path = str(build_tiny("tiny-xlmr"))
     texts = _sentences(7) + ["", "a much longer sentence " * 30]
@@ -207,7 +207,7 @@ def test_dropping_unused_blocks_leaves_the_pooled_layer_unchanged(tmp_path):
 
 def test_batching_by_length_does_not_change_embeddings(tmp_path):
     from ablate.models import build_tiny, load_tokenizer, load_with_head
-    from ablate.phases.retrieve import Encoder
+    from ablate.phases.encoder import Encoder
 
     path = str(build_tiny("tiny-xlmr"))
     model = load_with_head(path, "encoder", seed=1).eval()

@@ -218,3 +218,45 @@ def test_combined_missing_files_merge_per_dataset():
     assert isinstance(one, MissingFiles) and one.paths == ["a", "b"] and str(one) == "UD file(s) missing: a, b. get UD."
     two = MissingFiles.combined([MissingFiles("UD", ["a"], "get UD."), MissingFiles("LAReQA", ["x"], "get it.")])
     assert str(two) == "UD file(s) missing: a. get UD. LAReQA file(s) missing: x. get it."
+
+
+def test_missing_training_pairs_are_named_and_untuned_scoring_does_not_need_them(cli, tmp_path):
+    """Mewsli-X's evaluation files present, its fine-tune's wikipedia_pairs absent: one error that
+    names them, how to get them and the untuned alternative; with retrieval_finetune=false the
+    run does not need them."""
+    import shutil
+
+    from ablate.fixtures import FIXTURES_DIR
+    from ablate.preflight import preflight
+    from recipes import baseline
+
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES_DIR / "mewslix", data / "mewslix",
+                    ignore=shutil.ignore_patterns("wikipedia_pairs-*"))
+    r = cli("run", "baseline", "--targets", "mewslix", "--preset", "smoke", "--set", "data=hub", "--data-dir",
+            str(data), "-o", str(tmp_path / "out"), "-q")
+    assert r.code == 2, r.err
+    message = r.err.replace("\n", " ")
+    assert message.count("error:") == 1 and "Traceback" not in r.err
+    for named in ("mewslix/wikipedia_pairs-train.jsonl", "mewslix/wikipedia_pairs-dev.jsonl", "get-mewsli-x.sh",
+                  "--set retrieval_finetune=false"):
+        assert named in message, message
+    assert "Mewsli-X file(s) missing" not in message  # the evaluation files are present: not named
+    cfg = resolve("smoke", None, {"targets": "mewslix", "data": "hub", "data_dir": str(data),
+                                  "retrieval_finetune": False, "output_dir": str(tmp_path / "out")})
+    preflight(baseline.plan(cfg), cfg, offline=True)  # no error: untuned scoring reads no pairs
+
+
+def test_mewslix_pairs_are_read_in_the_hub_copy_layout_too(tmp_path):
+    """izhx/mewsli-x ships the pairs as wikipedia_pairs/{train,dev}.jsonl(.tar.gz): same rows."""
+    import shutil
+
+    from ablate.fixtures import FIXTURES_DIR
+
+    (tmp_path / "mewslix" / "wikipedia_pairs").mkdir(parents=True)
+    for split in ("train", "dev"):
+        shutil.copy(FIXTURES_DIR / "mewslix" / f"wikipedia_pairs-{split}.jsonl",
+                    tmp_path / "mewslix" / "wikipedia_pairs" / f"{split}.jsonl")
+    hub_layout = resolve("smoke", None, {"data": "hub", "data_dir": str(tmp_path)})
+    for split in mewslix.PAIRS:
+        assert mewslix.read_pairs(hub_layout, split) == mewslix.read_pairs(resolve("smoke"), split)
