@@ -70,7 +70,7 @@ def summary(results: dict) -> list[str]:
         lines.append(f"train phase overhead vs bare Trainer: {r['overhead']:+.1%} without selection evaluation "
                      f"(median of {r['repeats']} pairs, {low:+.1%} to {high:+.1%}; {r['overhead_with_selection']:+.1%} with)")
     if r := get("scale"):
-        lines.append("data at scale, 4x rows -> time x per stage: " + ", ".join(f"{k} {v['time']}" for k, v in r["ratios"].items()))
+        lines.append("data at scale, 4x rows -> CPU time x per stage: " + ", ".join(f"{k} {v['time']}" for k, v in r["ratios"].items()))
     if r := get("phase_cache"):
         naive, built = sum(r["naive_flops"].values()), sum(r["built_flops"].values())
         lines.append(f"phase cache on the grid: {sum(r['built'].values())} of {sum(r['naive'].values())} phases built, "
@@ -78,7 +78,8 @@ def summary(results: dict) -> list[str]:
     if r := get("mt_realistic"):
         for decode, row in r["decoding"].items():
             lines.append(f"MT {decode}: ablate {row['ablate_vs_best_hf']}x the best transformers config "
-                         f"({row['best_hf']}), {row['ablate_vs_ct2']}x raw CTranslate2 ({r['compute_type']})")
+                         f"({row['best_hf']}), {row['ablate_vs_ct2']}x raw CTranslate2 doing the same job "
+                         f"({r['compute_type']}, {r['threads']} thread(s), CPU time)")
     return lines
 
 
