@@ -20,13 +20,17 @@ def split_total(sizes: dict[str, int], total: int) -> dict[str, int]:
     if total > available:
         raise AblateError(f"multitask.total_train_examples = {total} is more than the {available:,} training examples "
                           f"the tasks hold ({', '.join(f'{t} {n:,}' for t, n in sizes.items())}); use <= {available}.")
-    shares = dict.fromkeys(sizes, 0)
-    left = total
-    while left:
-        open_ = [t for t in sizes if shares[t] < sizes[t]]
+    shares: dict[str, int] = {}
+    open_, left = list(sizes), total
+    while open_:  # tasks smaller than an equal share of what is left give all their rows
+        small = [t for t in open_ if sizes[t] <= left // len(open_)]
+        if not small:
+            break
+        for t in small:
+            shares[t] = sizes[t]
+            left -= sizes[t]
+        open_ = [t for t in open_ if t not in small]
+    if open_:
         each, extra = divmod(left, len(open_))
-        for i, t in enumerate(open_):
-            give = min(each + (i < extra), sizes[t] - shares[t])
-            shares[t] += give
-            left -= give
-    return shares
+        shares.update({t: each + (i < extra) for i, t in enumerate(open_)})
+    return {t: shares[t] for t in sizes}
