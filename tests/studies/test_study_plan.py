@@ -35,14 +35,21 @@ def test_every_run_of_a_shipped_paper_grid_plans(name):
 
 def test_volume_spec_plans_exactly_its_matrix():
     m = matrix.build(spec.load("volume"), "smoke")
-    got = [(r.recipe, r.task, r.seed, matrix.axis_values(r, m.axes)["intermediate.*.max_train_examples"]) for r in m.requests]
-    assert got == [("baseline", None, 1, None), ("baseline", None, 2, None)] + [
-        ("stilts", "mnli", seed, n) for n in (16, 32, 64) for seed in (1, 2)]
+    assert m.axes == ("intermediate.*.max_train_examples", "multitask.total_train_examples")
+    got = [(r.recipe, r.arm_task, r.seed, *matrix.axis_values(r, m.axes).values()) for r in m.requests]
+    assert got == [("baseline", None, 1, None, None), ("baseline", None, 2, None, None)] + [
+        ("stilts", "mnli", seed, n, None) for n in (16, 32, 64) for seed in (1, 2)] + [
+        ("multitask", "mnli-squad-hellaswag", seed, None, n) for n in (16, 32, 64) for seed in (1, 2)]
     cfg = m.requests[2].resolve()
     assert cfg.intermediate_settings("mnli").max_train_examples == 16  # the axis reaches the phase settings
+    plan, cfg = m.requests[-1].plan()  # the multi-task arm: the total reaches its phase, not a per-task cap
+    phase = plan.phase("intermediate:multitask")
+    assert phase.settings["total_train_examples"] == 64 and cfg.intermediate_settings("mnli").max_train_examples == 0
+    assert m.requests[-1].label.startswith("multitask --tasks mnli,squad,hellaswag ")
     paper = matrix.build(spec.load("volume"), "paper")
-    # the multi-task arm at a matched total is not built: the paper grid leaves it out, and says so
-    assert paper.left_out == () and {r.recipe for r in paper.requests} == {"baseline", "stilts"}
+    multi = [r for r in paper.requests if r.recipe == "multitask"]
+    assert paper.left_out == () and len(paper.requests) == 5 + 25 + 20 and {r.arm_task for r in multi} == {"all"}
+    assert sorted({matrix.axis_values(r, paper.axes)["multitask.total_train_examples"] for r in multi}) == [1000, 4000, 16000, 64000]
 
 
 def test_granularity_groups_expand_into_the_paper_grid():
