@@ -132,6 +132,31 @@ def test_a_malformed_spec_fails_clearly(tmp_path, edit, message):
         spec.load(_spec_file(tmp_path, text))
 
 
+SMOKE_GRID = 'recipes = ["baseline", "stilts"]\ntasks = ["mnli"]\ntargets = ["xnli"]\nmodels = ["tiny-xlmr"]'
+
+
+@pytest.mark.parametrize("recipes, sets, axes, message", [
+    ('"multitask"', None, "", "recipe multitask trains several tasks at once: list 'task_sets'"),
+    ('"multitask"', '[["mnli", "squadd"]]', "", "Did you mean 'squad'?"),
+    ('"multitask"', '[["@token"]]', "", "--tasks @token is a single task"),
+    ('"multitask"', '["mnli"]', "", "'task_sets' must be a list of task lists"),
+    ('"multitask"', '[["mnli", "squad", "ccg"]]', 'axes = { "multitask.total_train_examples" = [3, 2] }',
+     "with multitask.total_train_examples = 2: multitask.total_train_examples = 2 is fewer than the 3 tasks"),
+    ("", '[["mnli", "squad"]]', "", "'task_sets' are read only by the multitask recipe"),
+])
+def test_a_specs_multitask_arm_is_checked(tmp_path, recipes, sets, axes, message):
+    def text(recipes, sets, axes):
+        grid = SMOKE_GRID.replace('"stilts"]', f'"stilts", {recipes}]') if recipes else SMOKE_GRID
+        grid = grid.replace("targets", (f"task_sets = {sets}\n" if sets else "") + "targets")
+        return GOOD.replace("TASK", "mnli").replace("MODEL", "tiny-xlmr").replace("AXES", axes).replace(SMOKE_GRID, grid)
+
+    with pytest.raises(AblateError, match=re.escape(message)):
+        spec.load(_spec_file(tmp_path, text(recipes, sets, axes)))
+    good = spec.load(_spec_file(tmp_path, text('"multitask"', '[["@span", "mnli"]]', 'axes = { "multitask.total_train_examples" = [3] }')))
+    requests = [r for r in matrix.build(good, "smoke").requests if r.recipe == "multitask"]
+    assert [(r.arm_task, r.settings["multitask"]["total_train_examples"]) for r in requests] == [("mnli-squad-squad_v2", 3)]
+
+
 def test_requires_declares_what_is_not_available_yet(tmp_path, capsys):
     text = GOOD.replace("TASK", "mnli").replace("MODEL", "tiny-xlmr").replace("AXES", "")
     text = text.replace('recipes = ["baseline", "stilts"]\ntasks = ["mnli"]', 'recipes = ["baseline", "stilts", "adapters"]\ntasks = ["mnli"]')
