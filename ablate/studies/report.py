@@ -56,7 +56,9 @@ def build(spec: Spec, preset: str, base: dict[str, Any], n_rep: int, seed: int, 
         sec = sections.section_size(rows, options, list(spec.grid(preset).models), alpha, n_rep, rng)
     else:
         compare_at = _compare_at(cfg, done, m.axes, options, n_rep, seed, alpha)
-        sec = sections.section_volume(rows, options, m.axes, alpha, compare_at)
+        from ablate.studies.volume_section import section_volume
+
+        sec = section_volume(rows, options, m.axes, alpha, compare_at)
     warnings = []
     if missing:
         warnings.append(f"{len(missing)} of {len(m.requests)} runs are missing ({_listed(missing)}): the analysis uses "
