@@ -66,7 +66,8 @@ class RunRequest:
 
     @property
     def label(self) -> str:
-        task = f" --task {self.task}" if self.task else f" --tasks {','.join(self.task_set)}" if self.task_set else ""
+        tasks = "all" if self.arm_task == "all" else ",".join(self.task_set)  # `all`: the paper's nine
+        task = f" --task {self.task}" if self.task else f" --tasks {tasks}" if self.task_set else ""
         model = f" --model {self.model}" if self.model else ""
         return f"{self.recipe}{task} --targets {','.join(self.targets)}{model} --seeds {self.seed}"
 

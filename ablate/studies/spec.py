@@ -130,10 +130,9 @@ def _grid(data: Any, where: str, requires: tuple[str, ...]) -> Grid:
     if not isinstance(grid.settings, dict):
         raise AblateError(f"{where}: 'settings' must be a table of settings (the --set layer format).")
     from ablate.config import resolve
-    from ablate.studies.matrix import nested
+    from ablate.studies.matrix import MULTITASK_ONLY, nested
 
     try:  # fixed settings must make a valid config on their own (names, types, ranges)
-
         resolve(None, None, grid.settings)
     except AblateError as e:
         raise AblateError(f"{where}: settings: {e}") from e
@@ -150,7 +149,7 @@ def _grid(data: Any, where: str, requires: tuple[str, ...]) -> Grid:
     if grid.task_sets and not with_sets:
         raise AblateError(f"{where}: 'task_sets' are read only by the multitask recipe, which 'recipes' does not list: "
                           "add \"multitask\" or drop 'task_sets'.")
-    totals = [{}] + [{p: v} for p, values in grid.axes.items() if p.startswith("multitask.") for v in values]
+    totals = [{}] + [{p: v} for p, values in grid.axes.items() if p.startswith(MULTITASK_ONLY) for v in values]
     for tasks in grid.task_sets:  # each set alone, and with every multitask axis value (a total >= its tasks)
         for extra in totals:
             try:

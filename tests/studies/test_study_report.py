@@ -125,3 +125,32 @@ targets = ["xnli", "tatoeba"]
 models = ["tiny-xlmr"]
 seeds = [1, 2]
 """
+
+
+def test_volume_smoke_pairs_multitask_with_one_task_through_compare(tmp_path):
+    """The volume study trained for real at one total (the shipped smoke grid has three): the
+    multi-task arm is paired with the single task at that total by the compare machinery."""
+    mine = tmp_path / "volume-one-total.toml"
+    mine.write_text(spec.load("volume").path.read_text().split("[smoke]")[0] + SMOKE_VOLUME)
+    out = tmp_path / "runs"
+    assert main("study", "run", str(mine), "--preset", "smoke", "-o", str(out), "-q") == 0
+    assert main("study", "report", str(mine), "--preset", "smoke", "-o", str(out), "--out", str(tmp_path / "rep"), "-B", "500") == 0
+    results = json.loads((tmp_path / "rep" / "report.json").read_text())["results"]
+    single, multi = "stilts:mnli (tiny-xlmr)", "multitask:mnli-squad-hellaswag (tiny-xlmr)"
+    (line,) = results["equal_volume"]
+    assert (line["arm"], line["reference"], line["volume"]) == (multi, single, 24)
+    assert {(m["level"], m["task"], m["volume"]) for m in results["compare"]} == {("task", "xnli", 24), ("overall", "average", 24)}
+    assert all(m["treatment"] == "multitask:mnli-squad-hellaswag" and m["baseline"] == "stilts:mnli"
+               and m["low"] <= m["delta"] <= m["high"] for m in results["compare"])
+    assert "The same pairs through the compare machinery" in (tmp_path / "rep" / "report.md").read_text()
+
+
+SMOKE_VOLUME = """[smoke]
+recipes = ["stilts", "multitask"]
+tasks = ["mnli"]
+task_sets = [["mnli", "squad", "hellaswag"]]
+targets = ["xnli"]
+models = ["tiny-xlmr"]
+seeds = [1, 2]
+axes = { "intermediate.*.max_train_examples" = [24], "multitask.total_train_examples" = [24] }
+"""
