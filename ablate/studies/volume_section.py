@@ -77,8 +77,8 @@ def section_volume(rows: list[Row], options: dict, axes: tuple, alpha: float, co
             compared, note = _compared(equal, model_of, compare_at)
             sec.blocks.append(("h", 3, "The same pairs through the compare machinery"))
             if compared:
-                for m, ph in zip((m for m in compared if m["level"] == "overall"),
-                                 holm(np.array([m["p"] if m["p"] is not None else 1.0 for m in compared if m["level"] == "overall"]))):
+                tested = [m for m in compared if m["level"] == "overall" and m["p"] is not None]  # refused: no p
+                for m, ph in zip(tested, holm(np.array([m["p"] for m in tested])) if tested else []):
                     m["p_holm_totals"] = float(ph)  # the overall Δ is tested once per total: Holm over them
                 sec.blocks.append(("table", ["multi-task", "vs", "examples (total)", "level", "task", "Δ", f"{100 * (1 - alpha):g} % CI",
                                              "p", "p (Holm)", "note"],

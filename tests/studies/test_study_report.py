@@ -142,6 +142,8 @@ def test_volume_smoke_pairs_multitask_with_one_task_through_compare(tmp_path):
     assert {(m["level"], m["task"], m["volume"]) for m in results["compare"]} == {("task", "xnli", 24), ("overall", "average", 24)}
     assert all(m["treatment"] == "multitask:mnli-squad-hellaswag" and m["baseline"] == "stilts:mnli"
                and m["low"] <= m["delta"] <= m["high"] for m in results["compare"])
+    # 2 seeds: the compare machinery refuses its test and says why; a refused line gets no Holm p
+    assert all(m["p"] is None and "use ≥ 4 seeds" in m["refused"] and "p_holm_totals" not in m for m in results["compare"])
     assert "The same pairs through the compare machinery" in (tmp_path / "rep" / "report.md").read_text()
 
 
