@@ -177,6 +177,9 @@ def plan_cmd(
                       multitask=multitask_layer(tasks, sampling, temperature, cap),
                       mlm=mlm_layer(mlm_langs, mlm_corpus, mlm_ratio))
     plan = r.plan(cfg)
+    from ablate.mixing.planning import sampler_tables
+
+    samplers = sampler_tables(plan, cfg)  # before any output: a total larger than the data is refused first
     store = PhaseStore(cfg.output_dir)
     keymaker = KeyMaker(cfg)
     stored: dict[str, list] = {}  # kind -> key parts of its stored entries
@@ -200,9 +203,7 @@ def plan_cmd(
                           *costs.cells(p, key, to_run=not cached))
     console.print(table)
     console.print(costs.summary())
-    from ablate.mixing.planning import sampler_tables
-
-    for sampler_table in sampler_tables(plan, cfg):  # multi-task phases: P(task), expected steps
+    for sampler_table in samplers:  # multi-task phases: P(task), expected steps
         console.print(sampler_table)
     for line in plan.notes:
         console.print(line, highlight=False)

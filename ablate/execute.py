@@ -87,6 +87,7 @@ def _extra_fragments(plan: Plan, cfg: RunConfig) -> dict:
         from ablate.mixing.sampler import describe
 
         extra["mix"] = describe(**{k: multi.settings["sampler"][k] for k in ("strategy", "cap", "temperature")})
+        extra["ntotal"] = multi.settings.get("total_train_examples")  # a matched-volume run, readable
     tagged = next((p.task for p in plan.phases if p.task in SEQEVAL_VERSIONS), None)
     if tagged is not None:  # the seqeval version behind UD-POS's primary F1
         extra["pos"] = "seqeval" + SEQEVAL_VERSIONS[tagged][0]

@@ -50,8 +50,24 @@ class RunRequest:
         return load(self.recipe).plan(cfg), cfg
 
     @property
+    def task_set(self) -> tuple[str, ...]:
+        """A multitask run's tasks (settings `multitask.tasks`, groups expanded, the paper's order)."""
+        from ablate.mixing.settings import normalise, ordered
+
+        return ordered(normalise(self.settings.get("multitask", {})).get("tasks", ()))
+
+    @property
+    def arm_task(self) -> str | None:
+        """What names the run's intermediate training in the store (tag intermediate_task): the
+        task, or a multitask run's task set (`mnli-squad`, `all`); None without phase 2."""
+        from ablate.mixing.settings import arm_task
+
+        return self.task or (arm_task(self.task_set) if self.task_set else None)
+
+    @property
     def label(self) -> str:
-        task = f" --task {self.task}" if self.task else ""
+        tasks = "all" if self.arm_task == "all" else ",".join(self.task_set)  # `all`: the paper's nine
+        task = f" --task {self.task}" if self.task else f" --tasks {tasks}" if self.task_set else ""
         model = f" --model {self.model}" if self.model else ""
         return f"{self.recipe}{task} --targets {','.join(self.targets)}{model} --seeds {self.seed}"
 

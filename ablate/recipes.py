@@ -29,6 +29,11 @@ class Recipe:
             raise AblateError(f"Recipe '{self.name}' does not take --tasks ({tasks}): several intermediate tasks on "
                               f"one encoder is the multitask recipe (`ablate run multitask --tasks {tasks}`)"
                               + ("; give stilts one task with --task." if self.needs_task else "; drop --tasks."))
+        total = cfg.multitask["total_train_examples"]
+        if not self.takes_tasks and total is not None:
+            raise AblateError(f"multitask.total_train_examples ({total}) splits a total over the tasks of the multitask "
+                              f"recipe; recipe '{self.name}' would ignore it: drop it"
+                              + (f", or cap its one task with --max-train-examples {total}." if self.needs_task else "."))
         if self.needs_task and not cfg.task:
             raise AblateError(f"Recipe '{self.name}' trains an intermediate task: pass --task "
                               "(see `ablate tasks`), e.g. --task mnli.")

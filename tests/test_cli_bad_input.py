@@ -105,6 +105,11 @@ CASES = [
      ["--temperature is read only by --sampling temperature"], None),
     ("cap-zero", [*MULTI, "mnli,squad", "--sampling", "capped", "--cap", "0"], ["--cap must be an integer >= 1"], None),
     ("cap-missing", [*MULTI, "mnli,squad", "--sampling", "capped"], ["--cap must be an integer >= 1"], None),
+    ("tasks-unknown-group", [*MULTI, "@pairs,squad"], ["Unknown task group in --tasks '@pairs'", "Did you mean '@pair'?"], None),
+    ("total-below-tasks", [*MULTI, "@pair", "--set", "multitask.total_train_examples=2"], ["fewer than the 3 tasks"], None),
+    ("total-negative", [*MULTI, "mnli,squad", "--set", "multitask.total_train_examples=-1"], ["must be an integer >= 1"], None),
+    ("total-with-stilts", ["run", "stilts", "--task", "mnli", "--preset", "smoke", "--set", "multitask.total_train_examples=64"],
+     ["recipe 'stilts' would ignore it", "--max-train-examples 64"], None),
     ("empty-experiment", [*SMOKE, "--experiment", ""], ["--experiment must be a non-empty"], None),
     # seeds
     ("seeds-not-int", [*SMOKE, "--seeds", "1,x"], ["seeds", "expects"], None),

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-TasksOpt = Annotated[Optional[str], typer.Option("--tasks", help="multitask: comma-separated intermediate tasks, or `all` (the paper's nine).")]
+TasksOpt = Annotated[Optional[str], typer.Option("--tasks", help="multitask: comma-separated intermediate tasks and groups (@token, @span, @pair, @multiple_choice), or `all` (the paper's nine).")]
 SamplingOpt = Annotated[Optional[str], typer.Option("--sampling", help="multitask: proportional (default), capped, temperature or uniform.")]
 TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", help="multitask: T of --sampling temperature (P ∝ size^(1/T)).")]
 CapOpt = Annotated[Optional[int], typer.Option("--cap", help="multitask: cap of --sampling capped (P ∝ min(size, cap)).")]

@@ -2,7 +2,8 @@
 encoder (ablate.mixing.loop); only the encoder is saved for phase 3, as in STILTs.
 
 Each task reads its English train data and its selection subset of English dev exactly as the
-single-task phase does (ablate.phases.train: same subsampling, same SELECTION_SEED), with its
+single-task phase does (ablate.phases.train: same stratified subsampling, same SELECTION_SEED;
+with `multitask.total_train_examples`, each task then keeps its share of the total), with its
 own `intermediate.<task>` batch size, accumulation and max sequence length; the loop-level
 settings (epochs, learning rate, schedule, eval_every, patience, max_steps) are the phase's
 `train` settings (`intermediate.*`).
@@ -15,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ablate.data.load import load_task_split
+from ablate.data.subsample import subsample_indices
 from ablate.mixing.loop import train_mixture
 from ablate.mixing.sampler import TaskSampler, planned_steps
 from ablate.mixing.task_objective import TaskObjective
+from ablate.mixing.total import split_total
 from ablate.tasks.multilingual_tasks import english_part, is_multilingual
 from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
 from ablate.phases import PhaseContext, PhaseResult
@@ -38,30 +41,44 @@ class Built:
     removed: dict[str, dict] = field(default_factory=dict)  # task -> rows the selection rules took out
 
 
-def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str | None, mix: str | None = None) -> Built:
+def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str | None, mix: str | None = None,
+          total: int | None = None) -> Built:
     """The tokenizer, the shared encoder and one objective per task of `tasks` (`mix`: the English part
-    of a published multilingual task in or out, as in stilts)."""
+    of a published multilingual task in or out, as in stilts; `total`: training examples over all
+    tasks, split by ablate.mixing.total)."""
     built = Built(load_tokenizer(model_path, revision), load_with_head(model_path, "encoder", revision=revision,
                                                                         seed=seed, trust_remote_code=cfg.trust_remote_code), [])
+    specs, trains = {}, {}
     for name in tasks:
         spec = get_task(name, "intermediate")
-        if is_multilingual(spec):
-            spec = english_part(spec, mix)
+        specs[name] = english_part(spec, mix) if is_multilingual(spec) else spec
+        built.removed[name] = {"train": {}, "dev": {}}
+        trains[name] = _subsample(load_task_split(specs[name], "train", cfg, counts=built.removed[name]["train"]),
+                                  specs[name], per_task[name]["max_train_examples"])
+    if total is not None:  # known only now: each task's share depends on the rows it has
+        shares = split_total({t: len(d) for t, d in trains.items()}, total)
+        trains = {t: _subsample(d, specs[t], shares[t]) for t, d in trains.items()}
+    for name in tasks:
+        spec, train = specs[name], trains[name]
         fmt = format_of(spec)
         settings = TrainSettings(**per_task[name])
-        removed: dict[str, dict] = {"train": {}, "dev": {}}
-        train = load_task_split(spec, "train", cfg, counts=removed["train"])
-        if settings.max_train_examples and settings.max_train_examples < len(train):
-            train = train.shuffle(seed=SELECTION_SEED).select(range(settings.max_train_examples))
-        dev = load_task_split(spec, "dev", cfg, counts=removed["dev"])
+        dev = load_task_split(spec, "dev", cfg, counts=built.removed[name]["dev"])
         dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))
         model = load_with_head(model_path, fmt.HEAD, revision=revision, seed=seed,
                                trust_remote_code=cfg.trust_remote_code, **fmt.head_kwargs(spec))
         built.objectives.append(TaskObjective(spec, settings, train, dev, built.tokenizer, model, built.encoder,
                                               cfg.eval_batch_size))
         built.records += [_record(name, "train", spec.train, train), _record(name, "dev", spec.dev, dev)]
-        built.removed[name] = removed
     return built
+
+
+def _subsample(train, spec, keep: int):
+    """`keep` rows (0 = all) chosen as the single-task phase chooses them: the same rows for every
+    seed and recipe, stratified by label for classification (ablate.data.subsample)."""
+    if not keep or keep >= len(train):
+        return train
+    labels = train["label"] if spec.format == "classification" else None
+    return train.select(subsample_indices(len(train), keep, labels, SELECTION_SEED))
 
 
 def run_multitask(ctx: PhaseContext) -> PhaseResult:
@@ -71,7 +88,8 @@ def run_multitask(ctx: PhaseContext) -> PhaseResult:
     tasks, sampling = list(settings["tasks"]), settings["sampler"]
     model_path = resolve_model(cfg.model, cfg.model_revision)
     revision = cfg.model_revision if model_path == cfg.model else None
-    built = build(cfg, tasks, settings["per_task"], ctx.seed, model_path, revision, settings.get("mix"))
+    built = build(cfg, tasks, settings["per_task"], ctx.seed, model_path, revision, settings.get("mix"),
+                  settings.get("total_train_examples"))
     encoder, objectives = built.encoder, built.objectives
     use_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     device = torch.device("cpu" if use_cpu else "cuda")
@@ -91,7 +109,8 @@ def run_multitask(ctx: PhaseContext) -> PhaseResult:
     info = {
         "runtime_s": round(time.time() - started, 3), "steps": result.steps, "planned_steps": total,
         "best_step": result.best_step, "evaluations": result.evaluations, "device": str(device),
-        "train_examples": sizes, "probabilities": sampler.probabilities,
+        "train_examples": sizes, "total_train_examples": settings.get("total_train_examples"),
+        "probabilities": sampler.probabilities,
         "expected_steps": sampler.expected_steps(total), "realised_steps": result.task_steps,
         "parameters": sum(p.numel() for p in encoder.parameters()), "model_path": model_path,
         "selection": "mean of the tasks' English-dev selection metrics", "selection_removed": built.removed,

@@ -1,7 +1,8 @@
 """The multi-task phase as pure data, and what `ablate plan` says about its sampler.
 
 The phase's settings hold everything its output depends on: the task set (in the paper's order),
-the sampler (strategy, cap, temperature), each task's own training settings and the loop-level
+the sampler (strategy, cap, temperature), the total number of training examples when one is set
+(`multitask.total_train_examples`), each task's own training settings and the loop-level
 settings (`intermediate.*`), the model and every task's data spec. Its key therefore changes with
 any of them; no target and no recipe name is in it.
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from ablate.config import RunConfig
 from ablate.errors import AblateError
 from ablate.mixing import settings as S
+from ablate.mixing.total import split_total
 from ablate.tasks.multilingual_tasks import is_multilingual
 from ablate.mixing.sampler import TaskSampler, planned_steps
 from ablate.phases_plan import data_spec, model_spec
@@ -46,6 +48,8 @@ def phase(cfg: RunConfig) -> Phase:
     }
     if any(is_multilingual(get_task(t)) for t in tasks):  # published multilingual data: English part in or out
         settings["mix"] = cfg.mt["mix"]
+    if mt["total_train_examples"] is not None:  # absent otherwise: keys of runs without one stay as they were
+        settings["total_train_examples"] = int(mt["total_train_examples"])
     return Phase(name="intermediate:multitask", kind="multitask", task=S.arm_task(tasks), settings=settings,
                  tasks=tasks)
 
@@ -60,6 +64,11 @@ def planning_sizes(cfg: RunConfig, tasks) -> tuple[dict[str, int], str]:
         cap = cfg.intermediate_settings(t).max_train_examples
         if cap:
             sizes[t] = min(sizes[t], cap)
+    total = cfg.multitask["total_train_examples"]
+    if total is not None and (cfg.data == "fixtures" or sum(sizes.values()) >= total):  # each task's share
+        sizes, where = split_total(sizes, int(total)), f"equal shares of {int(total):,} examples over {where}"
+    elif total is not None:  # published sizes are approximate (0 where unknown): the loaded data decides
+        where += f"; the total of {int(total):,} is split when phase 2 has loaded the data"
     return sizes, where
 
 

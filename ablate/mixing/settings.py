@@ -1,6 +1,8 @@
-"""The `multitask` settings section: which intermediate tasks share the encoder, and how steps
-are shared among them. Set it with --tasks/--sampling/--cap/--temperature, a config file
-(`multitask: {tasks: [mnli, squad], sampling: capped, cap: 100000}`) or --set multitask.KEY=V.
+"""The `multitask` settings section: which intermediate tasks share the encoder, how steps are
+shared among them and, optionally, how many training examples they have in total. Set it with
+--tasks/--sampling/--cap/--temperature, a config file (`multitask: {tasks: [mnli, squad],
+sampling: capped, cap: 100000}`) or --set multitask.KEY=V (`--set multitask.total_train_examples=4000`).
+`--tasks` takes task names, `all` and granularity groups (`@pair`, ablate.tasks.groups).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ MULTITASK_DEFAULTS: dict[str, Any] = {
     "sampling": "proportional",  # jiant's default: P(task) ∝ training size
     "cap": None,  # --sampling capped: P(task) ∝ min(size, cap), so ANLI+ cannot crowd out the rest
     "temperature": None,  # --sampling temperature: P(task) ∝ size^(1/T); T = 1 is proportional
+    # Volume matched to a single task's: N examples over all tasks, split equally (ablate.mixing.total).
+    "total_train_examples": None,
 }
 # The paper's nine intermediate tasks: what `--tasks all` means, whatever else gets registered.
 PAPER_TASKS = ("anli_plus", "mnli", "qqp", "squad", "squad_v2", "hellaswag", "commonsense_qa", "cosmos_qa", "ccg")
@@ -33,12 +37,25 @@ def normalise(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def tasks_of(cfg: "RunConfig") -> tuple[str, ...]:
-    """The chosen tasks in the paper's order ("all" expanded), so the flag's order changes
-    neither the phase key nor the arm."""
-    names = list(cfg.multitask["tasks"])
-    chosen = set(PAPER_TASKS) if ALL in names else set(names)
-    from ablate.tasks import TASKS
+    """The chosen tasks in the paper's order, so the flag's order changes neither the phase key
+    nor the arm."""
+    return ordered(cfg.multitask["tasks"])
 
+
+def ordered(names) -> tuple[str, ...]:
+    """Task names, `all` and `@group`s as the set of tasks they mean, in the paper's order
+    (unknown names are dropped here: `check` refuses them by name)."""
+    from ablate.tasks import TASKS
+    from ablate.tasks.groups import GRANULARITY
+
+    chosen: set[str] = set()
+    for name in names:
+        if name == ALL:
+            chosen |= set(PAPER_TASKS)
+        elif name.startswith("@"):
+            chosen |= set(GRANULARITY.get(name[1:], ()))
+        else:
+            chosen.add(name)
     order = [*PAPER_TASKS, *(n for n in TASKS if n not in PAPER_TASKS)]
     return tuple(n for n in order if n in chosen)
 
@@ -53,6 +70,7 @@ def check(cfg: "RunConfig") -> None:
     """Every rule of the section (called by ablate.config_check)."""
     from ablate.mixing.sampler import STRATEGIES
     from ablate.tasks import TASKS
+    from ablate.tasks.groups import GRANULARITY
 
     mt = cfg.multitask
     if mt["sampling"] not in STRATEGIES:
@@ -74,13 +92,31 @@ def check(cfg: "RunConfig") -> None:
                           "e.g. --sampling capped --cap 100000.")
     names = list(mt["tasks"])
     intermediate = [n for n, t in TASKS.items() if t.role == "intermediate"]
+    groups = [f"@{g}" for g in GRANULARITY]
     for name in names:
-        if name != ALL and name not in intermediate:
-            raise unknown("intermediate task in --tasks", name, [*intermediate, ALL])
+        if name.startswith("@") and name not in groups:
+            raise unknown("task group in --tasks", name, groups)
+        if not name.startswith("@") and name != ALL and name not in intermediate:
+            raise unknown("intermediate task in --tasks", name, [*intermediate, ALL, *groups])
     if ALL in names and len(names) > 1:
         raise AblateError(f"--tasks all already holds the nine paper tasks; drop {', '.join(n for n in names if n != ALL)}.")
     if len(set(names)) != len(names):
         raise AblateError(f"--tasks names a task twice: {','.join(names)}.")
-    if len(names) == 1 and names[0] != ALL:
-        raise AblateError(f"--tasks {names[0]} is a single task: that is stilts, `ablate run stilts --task {names[0]}`. "
-                          "Multi-task training needs two or more (or `all`).")
+    tasks = ordered(names)
+    if len(tasks) == 1:
+        given = "" if names == list(tasks) else f" ({','.join(names)} is {tasks[0]})"
+        raise AblateError(f"--tasks {','.join(names)} is a single task{given}: that is stilts, `ablate run stilts --task "
+                          f"{tasks[0]}`. Multi-task training needs two or more (or `all`).")
+    _check_total(mt["total_train_examples"], tasks)
+
+
+def _check_total(total, tasks: tuple[str, ...]) -> None:
+    """`total_train_examples`: None (off) or an integer, at least one example per task."""
+    if total is None:
+        return
+    if isinstance(total, bool) or not isinstance(total, (int, float)) or total != int(total) or total < 1:
+        raise AblateError(f"multitask.total_train_examples must be an integer >= 1 (training examples summed over "
+                          f"the tasks, split equally), got {total!r}; e.g. --set multitask.total_train_examples=4000.")
+    if tasks and total < len(tasks):
+        raise AblateError(f"multitask.total_train_examples = {total} is fewer than the {len(tasks)} tasks of --tasks "
+                          f"({','.join(tasks)}): each task needs at least one example; use >= {len(tasks)}.")

@@ -67,7 +67,7 @@ def curves(points, baseline: float | None) -> bytes:
     if baseline is not None:
         ax.axhline(baseline, color="k", ls="--", lw=0.8, label="baseline")
     ax.set_xscale("log")
-    ax.set_xlabel("intermediate training examples")
+    ax.set_xlabel("intermediate training examples (multi-task: total over its tasks)")
     ax.set_ylabel("score (points, mean over targets)")
     ax.legend(fontsize=8)
     return _png(fig)

@@ -11,9 +11,13 @@ from typing import Any
 from ablate.grid import RunRequest, expand
 from ablate.studies.spec import Spec
 
-# Axes on these settings only change runs that have an intermediate phase; sweeping them over a
-# recipe without one (baseline) would only repeat identical runs.
+# Axes on these settings change only runs of one intermediate task; sweeping them over a recipe
+# without one (baseline) would only repeat identical runs. The multitask recipe is swept by its
+# own `multitask.*` axes instead: a volume study gives it `multitask.total_train_examples` at the
+# values one task gets `intermediate.*.max_train_examples`, and crossing the two would train
+# multi-task runs nobody asked for.
 INTERMEDIATE_ONLY = ("intermediate.", "mt.")
+MULTITASK_ONLY = ("multitask.",)
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,24 @@ def build(spec: Spec, preset: str) -> Matrix:
     targets = [t for t in grid.targets if f"target:{t}" not in missing]
     requests: list[RunRequest] = []
     for recipe in recipes:
-        needs_task = load(recipe).needs_task
-        axes = {k: v for k, v in grid.axes.items() if needs_task or not k.startswith(INTERMEDIATE_ONLY)}
-        for values in itertools.product(*axes.values()) if axes else [()]:
-            settings = nested({**_flat(grid.settings), **dict(zip(axes, values))})
+        r_ = load(recipe)
+        axes = {k: v for k, v in grid.axes.items() if _reads(r_, k)}
+        sets = [{"multitask.tasks": list(s)} for s in grid.task_sets] if r_.takes_tasks else [{}]
+        for values, task_set in itertools.product(itertools.product(*axes.values()) if axes else [()], sets):
+            settings = nested({**_flat(grid.settings), **task_set, **dict(zip(axes, values))})
             for r in expand([recipe], tasks, targets, grid.seeds, grid.models, preset, settings):
                 if recipe == "mt-translate" and is_multilingual(get_task(r.task)):
                     continue  # published multilingual data is already translated: stilts trains on it
                 if r not in requests:
                     requests.append(r)
     return Matrix(tuple(requests), tuple(left_out), tuple(grid.axes))
+
+
+def _reads(recipe, path: str) -> bool:
+    """Does an axis on setting `path` change the runs of `recipe`?"""
+    if path.startswith(MULTITASK_ONLY):
+        return recipe.takes_tasks
+    return recipe.needs_task or not path.startswith(INTERMEDIATE_ONLY)
 
 
 def axis_values(request: RunRequest, axes: tuple[str, ...]) -> dict[str, Any]:

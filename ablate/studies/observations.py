@@ -30,7 +30,7 @@ class Row:
 
 
 def arm_label(request: RunRequest) -> str:
-    return f"{request.recipe}:{request.task}" if request.task else request.recipe
+    return f"{request.recipe}:{request.arm_task}" if request.arm_task else request.recipe
 
 
 def collect(matrix: Matrix, done: dict[RunRequest, object]) -> list[Row]:

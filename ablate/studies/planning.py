@@ -99,7 +99,7 @@ def finished_runs(requests, base: Mapping[str, Any]) -> dict[RunRequest, Any]:
     cache: dict[tuple, list] = {}
     for request in requests:
         plan, cfg = request.plan(base)
-        arm = Arm(request.recipe, request.task)
+        arm = Arm(request.recipe, request.arm_task)
         runs = cache.setdefault((arm, cfg.model), store.runs(arm, cfg.model))
         want = expected_params(cfg, {p.kind for p in plan.phases})
         targets = {p.task for p in plan.phases if p.kind in ("evaluate", "retrieve")}

@@ -55,7 +55,10 @@ def build(spec: Spec, preset: str, base: dict[str, Any], n_rep: int, seed: int, 
     elif spec.analysis == "size":
         sec = sections.section_size(rows, options, list(spec.grid(preset).models), alpha, n_rep, rng)
     else:
-        sec = sections.section_volume(rows, options, m.axes, alpha)
+        compare_at = _compare_at(cfg, done, m.axes, options, n_rep, seed, alpha)
+        from ablate.studies.volume_section import section_volume
+
+        sec = section_volume(rows, options, m.axes, alpha, compare_at)
     warnings = []
     if missing:
         warnings.append(f"{len(missing)} of {len(m.requests)} runs are missing ({_listed(missing)}): the analysis uses "
@@ -101,6 +104,37 @@ def _compare_lines(cfg, done: dict, n_rep: int, seed: int, alpha: float):
                        f"(as `ablate compare --arms {','.join(arms)} --targets {','.join(tasks)} --model {model}`).")
 
     return per_arm
+
+
+def _compare_at(cfg, done: dict, axes: tuple, options: dict, n_rep: int, seed: int, alpha: float):
+    """A `compare_at` callback for section_volume: `ablate compare` of two arms pinned to the
+    study's runs at one volume (a single task's count, a multi-task run's total)."""
+    from ablate.reports import compare
+    from ablate.studies.matrix import axis_values
+    from ablate.studies.observations import arm_label
+    from ablate.studies.planning import open_store
+
+    store = open_store(cfg)
+    axis, total = options.get("axis", axes[0] if axes else ""), options.get("total_axis")
+
+    def volume(request) -> int | None:
+        values = axis_values(request, axes)
+        return values.get(axis) if values.get(axis) is not None else values.get(total)
+
+    def compare_at(model: str, reference: str, arm: str, n: int):
+        runs = [(q, r) for q, r in done.items() if r.tags.get("model") == model and arm_label(q) in (reference, arm)
+                and volume(q) == n]
+        targets = sorted(set.intersection(*(set(r.targets) for _, r in runs)))
+        try:
+            c = compare.run(store, compare.Request([reference, arm], ",".join(targets), model, None, "test", n_rep, seed,
+                                                   alpha, [r.run_id for _, r in runs]))
+        except AblateError as e:
+            return [], f"The compare machinery cannot test these runs: {e}"
+        return c.numbers.lines, ("Variance-components t over seeds and test examples per total (as `ablate compare "
+                                 f"--arms {reference},{arm}` on the runs at that total); p (Holm): the overall Δ "
+                                 "over the totals, the task Δ within its total.")
+
+    return compare_at
 
 
 def _listed(requests) -> str:

@@ -1,7 +1,8 @@
 """From a study's tidy rows to each analysis's arrays, and from its results to report blocks.
 
 Each `section_<analysis>` returns a Section: document blocks (ablate.reports.render format), the
-JSON payload, figures (PNG bytes) and the terminal summary lines.
+JSON payload, figures (PNG bytes) and the terminal summary lines. The volume study's section is
+in ablate.studies.volume_section.
 """
 
 from __future__ import annotations
@@ -196,62 +197,6 @@ def cells_of(rows, arm_a, arm_b, res) -> dict[str, list[float]]:
             per = next(v for k, v in scores.items() if k[0] == arm and k[1] == model)
             out[arm].append(float(seed_matrix(per, sorted(per)).mean()))
     return out
-
-
-def section_volume(rows: list[Row], options: dict, axes: tuple, alpha: float) -> Section:
-    from ablate.studies.analyses import volume as vo
-
-    sec = Section()
-    axis = options.get("axis", axes[0] if axes else "")
-    if axis not in axes:
-        sec.blocks.append(("p", f"The volume axis '{axis}' is not swept by this grid (axes: {', '.join(axes) or 'none'})."))
-        return sec
-    i = axes.index(axis)
-    scores = task_scores(rows)
-    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    baseline = None
-    for (arm, model, ax), per in sorted(scores.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2][i] or 0)):
-        values = seed_matrix(per, sorted(per)).mean(axis=1)
-        if ax[i] is None:
-            baseline = values
-            continue
-        vols, rows_ = curves.get(f"{arm} ({model})", (np.array([], int), []))
-        curves[f"{arm} ({model})"] = (np.append(vols, int(ax[i])), [*list(rows_), values])
-    points, trends = [], []
-    for arm, (vols, vals) in list(curves.items()):
-        s = min(len(v) for v in vals)
-        mat = np.array([v[:s] for v in vals])
-        curves[arm] = (vols, mat)
-        points += vo.points(arm, vols, mat, alpha)
-        t = vo.trend(arm, vols, mat, alpha)
-        if t is not None:
-            trends.append(t)
-    equal = vo.equal_volume(curves, alpha)
-    sec.blocks.append(("h", 2, "Learning curves over intermediate-data volume"))
-    sec.blocks.append(("table", ["arm", "examples (0 = all)", "seeds", "mean", f"{100 * (1 - alpha):g} % CI"],
-                       [[p.arm, str(p.volume), str(p.seeds), f"{p.mean:.2f}", f"[{p.low:.2f}, {p.high:.2f}]"] for p in points]))
-    sec.blocks.append(("table", ["arm", "points per 10× examples", f"{100 * (1 - alpha):g} % CI", "p", "verdict"],
-                       [[t.arm, _f(t.slope), f"[{_f(t.low)}, {_f(t.high)}]", _p(t.p), t.verdict] for t in trends]))
-    if equal:
-        sec.blocks.append(("table", ["arm", "vs", "examples", "difference", "CI", "p", "p (Holm)"],
-                           [[e.arm, e.reference, str(e.volume), _f(e.difference), f"[{_f(e.low)}, {_f(e.high)}]", _p(e.p), _p(e.p_holm)]
-                            for e in equal]))
-    else:
-        sec.blocks.append(("p", "Multi-task vs single task at equal example counts: needs a multitask arm on the same "
-                                "total volumes; this version's volume axis caps each task of a multitask run, not their "
-                                "total, so the study does not run that arm yet — not reported."))
-    seeds = min((p.seeds for p in points), default=0)
-    sec.blocks.append(("list", [f"{seeds} seeds per point: the trend test pools all points (N − 2 degrees of freedom); "
-                                "single points with few seeds have wide intervals.",
-                                "Volume 0 (the whole training set) is shown but left out of the trend (its size differs per task).",
-                                *(vo.trend_support(t) for t in trends)]))
-    sec.data = {"axis": axis, "points": [asdict(p) for p in points], "trends": [asdict(t) for t in trends],
-                "equal_volume": [asdict(e) for e in equal],
-                "baseline_mean": float(np.mean(baseline)) if baseline is not None else None}
-    if points:
-        sec.figures["learning-curves.png"] = figs.curves(points, sec.data["baseline_mean"])
-    sec.summary = [f"{t.arm}: {_f(t.slope)} points per 10× examples [{_f(t.low)}, {_f(t.high)}] — {t.verdict}" for t in trends]
-    return sec
 
 
 def _slug(text: str) -> str:

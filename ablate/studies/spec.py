@@ -2,9 +2,12 @@
 
 A spec names the question, its analysis and two grids: `paper` (the full-scale design) and
 `smoke` (tiny, offline, seconds per run). A grid lists recipes, intermediate tasks (`@group`
-allowed, see ablate.tasks.groups), targets, models, seeds, optional `axes` (a setting path ->
-the values to sweep, e.g. `"intermediate.*.max_train_examples" = [100, 1000]`) and optional
-`settings` (fixed, in the `--set` layer format). Names of features this version does not have
+allowed, see ablate.tasks.groups), the multitask recipe's task sets (`task_sets = [["mnli",
+"@span"]]`, one run per set), targets, models, seeds, optional `axes` (a setting path -> the
+values to sweep, e.g. `"intermediate.*.max_train_examples" = [100, 1000]`) and optional
+`settings` (fixed, in the `--set` layer format). An axis sweeps only the recipes that read it:
+`intermediate.*` and `mt.*` the recipes that train one intermediate task, `multitask.*` the
+multitask recipe (ablate.studies.matrix). Names of features this version does not have
 yet are listed in `requires` ("recipe:multitask", "task:xnli_translate_train", ...): their part
 of the grid is left out and `study plan` says so, instead of failing later.
 """
@@ -20,7 +23,7 @@ from typing import Any
 from ablate.errors import AblateError, did_you_mean, unknown
 
 ANALYSES = ("granularity", "arms", "size", "volume", "typology")
-GRID_KEYS = ("recipes", "tasks", "targets", "models", "seeds", "axes", "settings")
+GRID_KEYS = ("recipes", "tasks", "task_sets", "targets", "models", "seeds", "axes", "settings")
 TOP_KEYS = ("name", "question", "analysis", "requires", "options", "paper", "smoke")
 REQUIREMENT_KINDS = ("recipe", "task", "target", "metric")
 KNOWN_HUB_MODELS = ("xlm-roberta-base", "xlm-roberta-large", "bert-base-multilingual-cased")
@@ -35,6 +38,7 @@ class Grid:
     seeds: tuple[int, ...]
     axes: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    task_sets: tuple[tuple[str, ...], ...] = ()  # the multitask recipe's --tasks, one run per set
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,15 @@ def _grid(data: Any, where: str, requires: tuple[str, ...]) -> Grid:
         raise AblateError(f"{where}: 'seeds' must be distinct integers >= 0, got {seeds!r}.")
     grid = Grid(tuple(_strings(data["recipes"], "recipes", where)), tuple(_strings(data.get("tasks", []), "tasks", where)),
                 tuple(_strings(data["targets"], "targets", where)), tuple(_strings(data["models"], "models", where)),
-                tuple(seeds), _axes(data.get("axes", {}), where), data.get("settings", {}))
+                tuple(seeds), _axes(data.get("axes", {}), where), data.get("settings", {}),
+                _task_sets(data.get("task_sets", []), where))
     _check_names(grid, where, requires)
     if not isinstance(grid.settings, dict):
         raise AblateError(f"{where}: 'settings' must be a table of settings (the --set layer format).")
-    try:  # fixed settings must make a valid config on their own (names, types, ranges)
-        from ablate.config import resolve
+    from ablate.config import resolve
+    from ablate.studies.matrix import MULTITASK_ONLY, nested
 
+    try:  # fixed settings must make a valid config on their own (names, types, ranges)
         resolve(None, None, grid.settings)
     except AblateError as e:
         raise AblateError(f"{where}: settings: {e}") from e
@@ -136,7 +142,29 @@ def _grid(data: Any, where: str, requires: tuple[str, ...]) -> Grid:
     if with_task and not grid.tasks:
         raise AblateError(f"{where}: recipes {', '.join(with_task)} train an intermediate task: list 'tasks' "
                           "(e.g. [\"mnli\"] or [\"@pair\"]).")
+    with_sets = [r for r in grid.recipes if r in available() and load_recipe(r).takes_tasks]
+    if with_sets and not grid.task_sets:
+        raise AblateError(f"{where}: recipe {', '.join(with_sets)} trains several tasks at once: list 'task_sets' "
+                          "(e.g. [[\"mnli\", \"squad\"]] or [[\"all\"]]).")
+    if grid.task_sets and not with_sets:
+        raise AblateError(f"{where}: 'task_sets' are read only by the multitask recipe, which 'recipes' does not list: "
+                          "add \"multitask\" or drop 'task_sets'.")
+    totals = [{}] + [{p: v} for p, values in grid.axes.items() if p.startswith(MULTITASK_ONLY) for v in values]
+    for tasks in grid.task_sets:  # each set alone, and with every multitask axis value (a total >= its tasks)
+        for extra in totals:
+            try:
+                resolve(None, None, nested({**extra, "multitask.tasks": list(tasks)}))
+            except AblateError as e:
+                raise AblateError(f"{where}: task set {list(tasks)}{''.join(f' with {p} = {v}' for p, v in extra.items())}: {e}") from e
     return grid
+
+
+def _task_sets(value: Any, where: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not all(isinstance(v, list) and v and all(isinstance(t, str) and t for t in v)
+                                              for v in value):
+        raise AblateError(f"{where}: 'task_sets' must be a list of task lists (names, @groups or \"all\"), "
+                          f"e.g. [[\"mnli\", \"squad\"]], got {value!r}.")
+    return tuple(tuple(v) for v in value)
 
 
 def _axes(data: Any, where: str) -> dict[str, tuple]:

@@ -28,7 +28,7 @@ def write_runs(root: Path, requests: list[RunRequest], value: Callable[[RunReque
         plan, cfg = r.plan(base)
         tracker = tracker or Tracker(cfg.store_uri, cfg.experiment)
         targets = [p.task for p in plan.order() if p.kind in ("evaluate", "retrieve")]
-        tags = {"kind": "run", "recipe": r.recipe, "intermediate_task": r.task or "none", "targets": ",".join(targets),
+        tags = {"kind": "run", "recipe": r.recipe, "intermediate_task": r.arm_task or "none", "targets": ",".join(targets),
                 "seed": r.seed, "model": cfg.model, "model_revision": "", "preset": cfg.preset, "data_source": cfg.data,
                 "config_hash": config_hash(cfg), "git_commit": "abc", "git_dirty": "no"}
         run = tracker.start(f"{r.label}", tags)

@@ -131,13 +131,21 @@ def test_volume_trend_null_and_planted():
     assert t.verdict == "grows with volume" and t.low < 2.5 < t.high
 
 
-def test_equal_volume_compares_arms_at_matching_counts():
+def test_multitask_vs_one_task_at_equal_totals_null_and_planted():
     rng = np.random.default_rng(9)
     vols = np.array([100, 1000])
-    curves = {"stilts:mnli": (vols, rng.normal(50, 1, (2, 5))), "multitask": (vols, rng.normal(55, 1, (2, 5)))}
-    lines = volume.equal_volume(curves)
-    assert [m.volume for m in lines] == [100, 1000]
-    assert all(m.difference > 3 and m.p_holm <= ALPHA for m in lines)
+    single, multi = "stilts:mnli (m)", "multitask:mnli-squad (m)"
+    # null: the same distribution at every total; one line per simulated study (5 seeds, as the
+    # paper grid), its own Welch t — slightly conservative with few seeds, as the contrasts above
+    p = [volume.matched({single: (vols[:1], rng.normal(50, 1, (1, 5))), multi: (vols[:1], rng.normal(50, 1, (1, 5)))},
+                        [(multi, single)])[0].p for _ in range(R)]
+    assert BAND[0] - 0.01 <= rate(np.array(p)) <= BAND[1]
+    # planted: multi-task 2 points better at every total; only matching totals are paired
+    curves = {single: (np.array([100, 1000, 0]), rng.normal(50, 0.5, (3, 5))),
+              multi: (vols, rng.normal(52, 0.5, (2, 5)))}
+    lines = volume.matched(curves, [(multi, single)])
+    assert [(m.arm, m.reference, m.volume) for m in lines] == [(multi, single, 100), (multi, single, 1000)]
+    assert all(abs(m.difference - 2) < 1 and m.low < m.difference < m.high and m.p_holm <= ALPHA for m in lines)
 
 
 # --- seeds needed: the stated number of seeds gives about the promised power ---------------------

@@ -35,14 +35,21 @@ def test_every_run_of_a_shipped_paper_grid_plans(name):
 
 def test_volume_spec_plans_exactly_its_matrix():
     m = matrix.build(spec.load("volume"), "smoke")
-    got = [(r.recipe, r.task, r.seed, matrix.axis_values(r, m.axes)["intermediate.*.max_train_examples"]) for r in m.requests]
-    assert got == [("baseline", None, 1, None), ("baseline", None, 2, None)] + [
-        ("stilts", "mnli", seed, n) for n in (16, 32, 64) for seed in (1, 2)]
+    assert m.axes == ("intermediate.*.max_train_examples", "multitask.total_train_examples")
+    got = [(r.recipe, r.arm_task, r.seed, *matrix.axis_values(r, m.axes).values()) for r in m.requests]
+    assert got == [("baseline", None, 1, None, None), ("baseline", None, 2, None, None)] + [
+        ("stilts", "mnli", seed, n, None) for n in (16, 32, 64) for seed in (1, 2)] + [
+        ("multitask", "mnli-squad-hellaswag", seed, None, n) for n in (16, 32, 64) for seed in (1, 2)]
     cfg = m.requests[2].resolve()
     assert cfg.intermediate_settings("mnli").max_train_examples == 16  # the axis reaches the phase settings
+    plan, cfg = m.requests[-1].plan()  # the multi-task arm: the total reaches its phase, not a per-task cap
+    phase = plan.phase("intermediate:multitask")
+    assert phase.settings["total_train_examples"] == 64 and cfg.intermediate_settings("mnli").max_train_examples == 0
+    assert m.requests[-1].label.startswith("multitask --tasks mnli,squad,hellaswag ")
     paper = matrix.build(spec.load("volume"), "paper")
-    # the multi-task arm at a matched total is not built: the paper grid leaves it out, and says so
-    assert paper.left_out == () and {r.recipe for r in paper.requests} == {"baseline", "stilts"}
+    multi = [r for r in paper.requests if r.recipe == "multitask"]
+    assert paper.left_out == () and len(paper.requests) == 5 + 25 + 20 and {r.arm_task for r in multi} == {"all"}
+    assert sorted({matrix.axis_values(r, paper.axes)["multitask.total_train_examples"] for r in multi}) == [1000, 4000, 16000, 64000]
 
 
 def test_granularity_groups_expand_into_the_paper_grid():
@@ -123,6 +130,31 @@ def test_a_malformed_spec_fails_clearly(tmp_path, edit, message):
     text = GOOD.replace("TASK", "mnli").replace("MODEL", "tiny-xlmr").replace(*edit).replace("AXES", "")
     with pytest.raises(AblateError, match=re.escape(message)):
         spec.load(_spec_file(tmp_path, text))
+
+
+SMOKE_GRID = 'recipes = ["baseline", "stilts"]\ntasks = ["mnli"]\ntargets = ["xnli"]\nmodels = ["tiny-xlmr"]'
+
+
+@pytest.mark.parametrize("recipes, sets, axes, message", [
+    ('"multitask"', None, "", "recipe multitask trains several tasks at once: list 'task_sets'"),
+    ('"multitask"', '[["mnli", "squadd"]]', "", "Did you mean 'squad'?"),
+    ('"multitask"', '[["@token"]]', "", "--tasks @token is a single task"),
+    ('"multitask"', '["mnli"]', "", "'task_sets' must be a list of task lists"),
+    ('"multitask"', '[["mnli", "squad", "ccg"]]', 'axes = { "multitask.total_train_examples" = [3, 2] }',
+     "with multitask.total_train_examples = 2: multitask.total_train_examples = 2 is fewer than the 3 tasks"),
+    ("", '[["mnli", "squad"]]', "", "'task_sets' are read only by the multitask recipe"),
+])
+def test_a_specs_multitask_arm_is_checked(tmp_path, recipes, sets, axes, message):
+    def text(recipes, sets, axes):
+        grid = SMOKE_GRID.replace('"stilts"]', f'"stilts", {recipes}]') if recipes else SMOKE_GRID
+        grid = grid.replace("targets", (f"task_sets = {sets}\n" if sets else "") + "targets")
+        return GOOD.replace("TASK", "mnli").replace("MODEL", "tiny-xlmr").replace("AXES", axes).replace(SMOKE_GRID, grid)
+
+    with pytest.raises(AblateError, match=re.escape(message)):
+        spec.load(_spec_file(tmp_path, text(recipes, sets, axes)))
+    good = spec.load(_spec_file(tmp_path, text('"multitask"', '[["@span", "mnli"]]', 'axes = { "multitask.total_train_examples" = [3] }')))
+    requests = [r for r in matrix.build(good, "smoke").requests if r.recipe == "multitask"]
+    assert [(r.arm_task, r.settings["multitask"]["total_train_examples"]) for r in requests] == [("mnli-squad-squad_v2", 3)]
 
 
 def test_requires_declares_what_is_not_available_yet(tmp_path, capsys):

@@ -50,16 +50,27 @@ def test_size_report_finds_the_planted_interaction(tmp_path):
     assert "not available yet: metric:macro_f1 (left out of this study)" in _report.warnings  # these runs log none
 
 
-def test_volume_report_finds_the_planted_learning_curve(tmp_path):
+def test_volume_report_finds_the_planted_learning_curve_and_multitask_advantage(tmp_path):
+    axes = ("intermediate.*.max_train_examples", "multitask.total_train_examples")
+
     def value(r, task, lang):
-        n = dict(matrix.axis_values(r, ("intermediate.*.max_train_examples",)))["intermediate.*.max_train_examples"]
-        return 40.0 if n is None else 50.0 + 4.0 * np.log10(n)
+        one, total = matrix.axis_values(r, axes).values()
+        n = one or total
+        return 40.0 if n is None else 50.0 + 4.0 * np.log10(n) + (3.0 if total else 0.0)
 
     results = _report(tmp_path, "volume", value)
-    (trend,) = results["trends"]
-    assert trend["verdict"] == "grows with volume" and trend["low"] < 4 < trend["high"]
-    assert [p["volume"] for p in results["points"]] == [16, 32, 64] and results["baseline_mean"] == pytest.approx(40, abs=0.5)
-    assert results["equal_volume"] == []  # no multitask arm in this version
+    trends = {t["arm"]: t for t in results["trends"]}
+    single, multi = "stilts:mnli (tiny-xlmr)", "multitask:mnli-squad-hellaswag (tiny-xlmr)"
+    assert set(trends) == {single, multi} and all(t["verdict"] == "grows with volume" for t in trends.values())
+    assert trends[single]["low"] < 4 < trends[single]["high"]
+    assert [(p["arm"], p["volume"], p["counted"]) for p in results["points"]] == [
+        *((multi, n, "total over 3 tasks") for n in (16, 32, 64)), *((single, n, "one task") for n in (16, 32, 64))]
+    assert results["baseline_mean"] == pytest.approx(40, abs=0.5)
+    lines = results["equal_volume"]
+    assert [(m["arm"], m["reference"], m["volume"]) for m in lines] == [(multi, single, n) for n in (16, 32, 64)]
+    assert all(m["low"] < 3 < m["high"] and m["p_holm"] <= 0.05 for m in lines)
+    # synthetic runs have no per-example predictions: the compare machinery says why it is absent
+    assert "compare" not in results
 
 
 def test_typology_report_finds_degradation_growing_with_syntactic_distance(tmp_path):
@@ -113,4 +124,35 @@ tasks = ["mnli"]
 targets = ["xnli", "tatoeba"]
 models = ["tiny-xlmr"]
 seeds = [1, 2]
+"""
+
+
+def test_volume_smoke_pairs_multitask_with_one_task_through_compare(tmp_path):
+    """The volume study trained for real at one total (the shipped smoke grid has three): the
+    multi-task arm is paired with the single task at that total by the compare machinery."""
+    mine = tmp_path / "volume-one-total.toml"
+    mine.write_text(spec.load("volume").path.read_text().split("[smoke]")[0] + SMOKE_VOLUME)
+    out = tmp_path / "runs"
+    assert main("study", "run", str(mine), "--preset", "smoke", "-o", str(out), "-q") == 0
+    assert main("study", "report", str(mine), "--preset", "smoke", "-o", str(out), "--out", str(tmp_path / "rep"), "-B", "500") == 0
+    results = json.loads((tmp_path / "rep" / "report.json").read_text())["results"]
+    single, multi = "stilts:mnli (tiny-xlmr)", "multitask:mnli-squad-hellaswag (tiny-xlmr)"
+    (line,) = results["equal_volume"]
+    assert (line["arm"], line["reference"], line["volume"]) == (multi, single, 24)
+    assert {(m["level"], m["task"], m["volume"]) for m in results["compare"]} == {("task", "xnli", 24), ("overall", "average", 24)}
+    assert all(m["treatment"] == "multitask:mnli-squad-hellaswag" and m["baseline"] == "stilts:mnli"
+               and m["low"] <= m["delta"] <= m["high"] for m in results["compare"])
+    # 2 seeds: the compare machinery refuses its test and says why; a refused line gets no Holm p
+    assert all(m["p"] is None and "use ≥ 4 seeds" in m["refused"] and "p_holm_totals" not in m for m in results["compare"])
+    assert "The same pairs through the compare machinery" in (tmp_path / "rep" / "report.md").read_text()
+
+
+SMOKE_VOLUME = """[smoke]
+recipes = ["stilts", "multitask"]
+tasks = ["mnli"]
+task_sets = [["mnli", "squad", "hellaswag"]]
+targets = ["xnli"]
+models = ["tiny-xlmr"]
+seeds = [1, 2]
+axes = { "intermediate.*.max_train_examples" = [24], "multitask.total_train_examples" = [24] }
 """

@@ -6,7 +6,8 @@ optional, to show gains.
 
 Per point: the seed mean with a t interval. Trend: least-squares slope of score on log10(volume)
 over every (volume > 0, seed) observation, t test with N − 2 degrees of freedom (points per
-tenfold more data). At equal volumes, each arm vs the first with a Welch t, Holm over volumes.
+tenfold more data). At equal volumes (a multi-task run's total = one task's count), each
+multi-task arm minus each single-task arm with a Welch t, Holm over all (volume, pair) lines.
 """
 
 from __future__ import annotations
@@ -132,20 +133,18 @@ def slope_seeds_needed(sxx: float, sigma2: float, slope: float, alpha: float = 0
     return None
 
 
-def equal_volume(curves: dict[str, tuple[np.ndarray, np.ndarray]], alpha: float = 0.05) -> list[EqualVolume]:
-    """Each arm vs the first arm at every volume both have (Welch t, Holm over the lines)."""
-    arms = list(curves)
-    if len(arms) < 2:
-        return []
-    ref_vol, ref_scores = curves[arms[0]]
+def matched(curves: dict[str, tuple[np.ndarray, np.ndarray]], pairs: list[tuple[str, str]],
+            alpha: float = 0.05) -> list[EqualVolume]:
+    """``arm − reference`` for each pair of ``pairs`` (e.g. multi-task vs one task) at every volume
+    both curves have, one Welch t per volume, Holm over all the lines."""
     lines = []
-    for arm in arms[1:]:
-        vols, scores = curves[arm]
-        for v, row in zip(vols, scores):
+    for arm, reference in pairs:
+        ref_vol, ref_scores = curves[reference]
+        for v, row in zip(*curves[arm]):
             match = np.flatnonzero(ref_vol == v)
             if match.size:
                 c = contrast([row, ref_scores[match[0]]], [1.0, -1.0], alpha)
-                lines.append(EqualVolume(arm, arms[0], int(v), c.estimate, c.low, c.high, c.p, math.nan))
+                lines.append(EqualVolume(arm, reference, int(v), c.estimate, c.low, c.high, c.p, math.nan))
     for line, ph in zip(lines, holm(np.array([m.p for m in lines])) if lines else []):
         line.p_holm = float(ph)
     return lines
