@@ -49,6 +49,15 @@ def cli(capsys):
     return run
 
 
+@pytest.fixture(scope="session")
+def smoke_store(tmp_path_factory):
+    """baseline and stilts:mnli on xnli,pawsx, seeds 1,2 (tests/smoke_runs.py), run once for the
+    modules that read it; a test that adds runs works on `smoke_store.copy(...)`."""
+    from tests.smoke_runs import run_smoke
+
+    return run_smoke(tmp_path_factory.mktemp("smoke"))
+
+
 _STRAY = ("mlruns", "mlartifacts", "mlflow.db", "ablate-runs", "report", "checklist.md")
 
 
