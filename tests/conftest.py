@@ -62,7 +62,8 @@ def smoke_store(tmp_path_factory):
 def baseline_store(tmp_path_factory) -> Path:
     """The output directory of `ablate run baseline --targets xnli --preset smoke --seeds 1`, run
     once in a subprocess that refuses to unpickle (tests/reliability/runs.py): the uninterrupted
-    reference of the kill, data-parallel and integrity tests. Copy it before adding runs."""
+    reference of the kill, data-parallel and integrity tests. Copy it before adding runs (as with
+    SmokeStore.copy, the copy's new runs keep their artifacts beside the original's)."""
     from tests.reliability.runs import SMOKE, ablate
 
     root = tmp_path_factory.mktemp("baseline")
