@@ -49,6 +49,29 @@ def cli(capsys):
     return run
 
 
+@pytest.fixture(scope="session")
+def smoke_store(tmp_path_factory):
+    """baseline and stilts:mnli on xnli,pawsx, seeds 1,2 (tests/smoke_runs.py), run once for the
+    modules that read it; a test that adds runs works on `smoke_store.copy(...)`."""
+    from tests.smoke_runs import run_smoke
+
+    return run_smoke(tmp_path_factory.mktemp("smoke"))
+
+
+@pytest.fixture(scope="session")
+def baseline_store(tmp_path_factory) -> Path:
+    """The output directory of `ablate run baseline --targets xnli --preset smoke --seeds 1`, run
+    once in a subprocess that refuses to unpickle (tests/reliability/runs.py): the uninterrupted
+    reference of the kill, data-parallel and integrity tests. Copy it before adding runs (as with
+    SmokeStore.copy, the copy's new runs keep their artifacts beside the original's)."""
+    from tests.reliability.runs import SMOKE, ablate
+
+    root = tmp_path_factory.mktemp("baseline")
+    done = ablate(["run", "baseline", "--targets", "xnli", *SMOKE, "-o", str(root / "out")], root)
+    assert done.returncode == 0, done.stderr
+    return root / "out"
+
+
 _STRAY = ("mlruns", "mlartifacts", "mlflow.db", "ablate-runs", "report", "checklist.md")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,13 @@ class SmokeStore:
         c = self.client()
         exp = c.get_experiment_by_name("ablate")
         return c.search_runs([exp.experiment_id], f"tags.kind = 'run' and tags.recipe = '{recipe}'")
+
+    def copy(self, dest: Path) -> SmokeStore:
+        """The store and its phases copied to `dest`, for a test that adds runs: the session's store
+        stays as run_smoke left it. (The experiment's artifact location is an absolute path, so
+        runs added to the copy keep their artifacts beside the original's, under their own ids.)"""
+        shutil.copytree(self.output_dir, dest)
+        return SmokeStore(dest, f"sqlite:///{dest / 'mlflow.db'}")
 
     def children(self, parent_id: str):
         c = self.client()

@@ -11,14 +11,13 @@ import pytest
 
 from ablate import languages as L
 from ablate.signature import Signature
-from tests.smoke_runs import run_smoke
 
 PHASES = {"intermediate:mnli", "finetune:xnli", "evaluate:xnli", "finetune:pawsx", "evaluate:pawsx"}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return run_smoke(tmp_path_factory.mktemp("smoke"))
+@pytest.fixture
+def store(smoke_store):
+    return smoke_store
 
 
 def test_two_parent_runs_per_recipe_with_a_child_per_phase(store):
@@ -94,7 +93,8 @@ def test_metric_rederives_from_logged_per_example_statistics(store):
         assert redone["accuracy"] == pytest.approx(100 * (table["gold"] == table["prediction"]).mean())
 
 
-def test_intermediate_trained_once_per_seed_and_reused(store, cli):
+def test_intermediate_trained_once_per_seed_and_reused(store, cli, tmp_path):
+    store = store.copy(tmp_path / "store")  # the runs added below stay out of the shared store
     phases = store.output_dir / "phases"
     assert len(list((phases / "intermediate").iterdir())) == 2  # one encoder per seed
     for p in store.parents("stilts"):
@@ -132,7 +132,8 @@ def test_same_seed_same_metrics_in_a_fresh_output_dir(store, cli, tmp_path):
 
 
 def test_compare_refuses_to_pool_seeds_run_with_different_settings(store, cli, tmp_path):
-    """Run last: it adds a baseline seed-2 run with another learning rate to the shared store."""
+    """A baseline seed-2 run with another learning rate, added to a copy of the shared store."""
+    store = store.copy(tmp_path / "store")
     r = cli("run", "baseline", "--targets", "xnli,pawsx", "--preset", "smoke", "--seeds", "2",
             "--set", "finetune.*.learning_rate=0.05", "-o", str(store.output_dir), "-q")
     assert r.code == 0, r.err

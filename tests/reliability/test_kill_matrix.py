@@ -16,12 +16,10 @@ BASELINE = ["run", "baseline", "--targets", "xnli", *SMOKE]
 TOLERANCE = 1e-6  # max |difference| of any weight; CPU training here is bit-exact (observed 0.0)
 
 
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    out = tmp_path_factory.mktemp("uninterrupted")
-    done = ablate([*BASELINE, "-o", str(out / "out")], out)
-    assert done.returncode == 0, done.stderr
-    return out / "out"
+@pytest.fixture
+def uninterrupted(baseline_store):
+    """BASELINE run once, without a kill, under the same unpickling guard (tests/conftest.py)."""
+    return baseline_store
 
 
 def _by_name(found, status=None):

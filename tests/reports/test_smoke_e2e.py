@@ -10,12 +10,12 @@ import pytest
 
 from ablate.records import Store
 from ablate.reports import compare
-from tests.smoke_runs import run_smoke
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    return run_smoke(tmp_path_factory.mktemp("smoke-report"))
+@pytest.fixture
+def smoke(smoke_store):
+    """The session's smoke runs (tests/conftest.py), shared with tests/test_pipeline_e2e.py."""
+    return smoke_store
 
 
 def _main(*args) -> int:

@@ -29,10 +29,9 @@ def _phase_runs(out: Path) -> dict:
     return client, {r.data.tags["phase"]: r for r in runs}
 
 
-def test_two_gloo_processes_match_one_process_and_only_rank_0_writes(tmp_path, cli):
-    one, two, scratch = tmp_path / "one", tmp_path / "two", tmp_path / "tmp"
+def test_two_gloo_processes_match_one_process_and_only_rank_0_writes(tmp_path, baseline_store):
+    one, two, scratch = baseline_store, tmp_path / "two", tmp_path / "tmp"  # one: RUN in one process
     scratch.mkdir()
-    assert cli(*RUN, "-o", str(one)).code == 0
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)}
     done = subprocess.run([sys.executable, "-m", "ablate", *RUN, "-o", str(two), "--set", "devices=2"],
                           env=env, capture_output=True, text=True, timeout=900)

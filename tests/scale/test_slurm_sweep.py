@@ -1,14 +1,17 @@
 """`ablate sweep --executor slurm` on a real single-node Slurm cluster (conftest.py): the same
-results in MLflow as a local sweep (2 recipes x 2 seeds), target jobs that start only after their
-encoder job ended (Slurm's own start/end times), array tasks held to the concurrency cap, a job
-cancelled mid-phase that a resubmission completes, a job requeued by submitit on Slurm's
-time-limit signal, `ablate sweep status` along the way, and the phase lock across jobs."""
+results in MLflow as a local sweep (2 recipes x 1 seed; 2 seeds in the slow variant), target jobs
+that start only after their encoder job ended (Slurm's own start/end times), array tasks held to
+the concurrency cap, a job cancelled mid-phase that a resubmission completes, a job requeued by
+submitit on Slurm's time-limit signal, `ablate sweep status` along the way, and the phase lock
+across jobs."""
 
 from __future__ import annotations
 
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from ablate import sweep
 from ablate.grid import expand
@@ -43,8 +46,10 @@ def _slurm_times(job_ids) -> dict[str, tuple[str, str]]:
     return {jid: (start, end) for jid, start, end in rows if jid in set(job_ids)}
 
 
-def test_slurm_sweep_logs_what_a_local_sweep_logs_and_targets_wait_for_their_encoder(slurm, tmp_path, cli):
-    seeds = "1,2"
+@pytest.mark.parametrize("seeds", ["1", pytest.param("1,2", marks=pytest.mark.slow)])
+def test_slurm_sweep_logs_what_a_local_sweep_logs_and_targets_wait_for_their_encoder(slurm, tmp_path, cli, seeds):
+    """One seed by default: its encoder and baseline evaluation are still two array tasks (held to
+    one at a time) and its target units still wait for the encoder; two seeds double the jobs."""
     on_slurm, local = tmp_path / "slurm", tmp_path / "local"
     submitted = cli("sweep", *AXES, "--seeds", seeds, "--executor", "slurm", "--array-parallelism", "1", "-o", str(on_slurm))
     assert submitted.code == 0, submitted.err
