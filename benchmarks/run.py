@@ -2,8 +2,8 @@
 then a summary of the headline ratios, and writes everything to one JSON file.
 
     python benchmarks/run.py                   # full sizes (tens of minutes on 2 cores)
-    python benchmarks/run.py --quick           # a few minutes (a slow test runs it)
-    python benchmarks/run.py --tiny            # smallest sizes: checks that every benchmark runs (the default tests)
+    python benchmarks/run.py --quick           # a few minutes (the test suite runs it)
+    python benchmarks/run.py --tiny            # smallest sizes: checks in seconds that every benchmark runs
     python benchmarks/run.py --only batching,phase_cache --out results.json
 
 Each benchmark runs in its own process (its peak memory and thread settings are its own) with
