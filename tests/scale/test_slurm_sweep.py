@@ -106,10 +106,15 @@ def test_a_cancelled_job_is_resubmitted_and_a_signalled_one_requeued_both_finish
     before a job's time limit (and on preemption): submitit requeues the same job, whose rerun
     restarts the interrupted phase and finishes it. One sweep for both keeps CI's time down."""
     out = tmp_path / "out"
+    # The encoder must still be training when scancel / USR2 arrive: a tiny-model step takes ~10 ms
+    # on quiet cores, so 40 steps ended before the signal there (the test passed only under load).
+    # 600 steps keep the phase inside its loop for seconds on an idle machine.
+    steps = 600
     axes = ["--recipes", "stilts", "--tasks", "mnli", "--targets", "xnli", "--seeds", "1", "--preset", "smoke",
-            "--set", "intermediate.mnli.max_steps=40", "--set", "intermediate.mnli.eval_every=40", "-o", str(out)]
+            "--set", f"intermediate.mnli.max_steps={steps}", "--set", f"intermediate.mnli.eval_every={steps}",
+            "-o", str(out)]
     requests = expand(["stilts"], ["mnli"], ["xnli"], [1], preset="smoke",
-                      settings={"intermediate": {"mnli": {"max_steps": 40, "eval_every": 40}}})
+                      settings={"intermediate": {"mnli": {"max_steps": steps, "eval_every": steps}}})
     assert cli("sweep", *axes, "--executor", "slurm").code == 0
     ledger = Ledger(out)
     encoder = next(u for u in ledger.submissions() if u.startswith("intermediate-"))
