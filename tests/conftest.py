@@ -34,15 +34,11 @@ class CliResult:
 @pytest.fixture
 def cli(capsys):
     """Run `ablate ARGS` in-process through the real entry point (exit codes, error printing)."""
-    from ablate.cli import main
+    from tests.cli_main import exit_code
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        code = exit_code(args)
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 

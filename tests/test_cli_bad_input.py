@@ -29,15 +29,11 @@ def ablate(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Complet
 
 def in_process(*args: str, cwd: Path, capfd, monkeypatch) -> subprocess.CompletedProcess:
     """`ablate ARGS` through ablate.cli.main in this interpreter, as `python -m ablate` runs it."""
-    from ablate.cli import main
+    from tests.cli_main import exit_code
 
     monkeypatch.chdir(cwd)
     capfd.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    code = exit_code(args)
     out, err = capfd.readouterr()
     return subprocess.CompletedProcess(list(args), code, out, err)
 
