@@ -38,8 +38,9 @@ def non_english_words(ds) -> list[str]:
             return words(value.get("text", []))
         return []
 
-    text = [c for c in ds.column_names  # copa_question: "cause" or "effect", a category in every language
-            if c not in ("id", "parallel_id", "label", "tags", "tag_ids", "copa_question")]
+    # copa_question: "cause" or "effect", a category in every language; candidate_id: a Wikidata QID
+    text = [c for c in ds.column_names
+            if c not in ("id", "parallel_id", "label", "tags", "tag_ids", "copa_question", "candidate_id")]
     return [w for row in ds for c in text for w in words(row[c]) if w not in english]
 
 

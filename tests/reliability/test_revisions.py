@@ -32,7 +32,8 @@ def hub(monkeypatch):
             return real(tiny, *args, **kw)
         return from_pretrained
 
-    for name in ("AutoConfig", "AutoTokenizer", *_HEADS.values()):
+    # ablate's own heads ("module:Class", the dual encoder) load their encoder through AutoModel
+    for name in ("AutoConfig", "AutoTokenizer", *(h for h in _HEADS.values() if ":" not in h)):
         cls = getattr(transformers, name)
         monkeypatch.setattr(cls, "from_pretrained", model_loader(cls.from_pretrained))
 
