@@ -30,3 +30,12 @@ def subsample_indices(n_rows: int, keep: int, labels: np.ndarray | None, seed: i
     quota[np.argsort(-(exact - quota), kind="stable")[:short]] += 1
     chosen = [rng.choice(np.flatnonzero(labels == v), size=q, replace=False) for v, q in zip(values, quota)]
     return np.sort(np.concatenate(chosen))
+
+
+def subsample_rows(train, fmt: str, keep: int, seed: int):
+    """``train`` (a datasets.Dataset of task format ``fmt``) cut to ``keep`` rows (0 = all), chosen
+    by `subsample_indices`: stratified by label for classification."""
+    if not keep or keep >= len(train):
+        return train
+    labels = train["label"] if fmt == "classification" else None
+    return train.select(subsample_indices(len(train), keep, labels, seed))

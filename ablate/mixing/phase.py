@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ablate.data.load import load_task_split
-from ablate.data.subsample import subsample_indices
+from ablate.data.subsample import subsample_rows
 from ablate.mixing.loop import train_mixture
 from ablate.mixing.sampler import TaskSampler, planned_steps
 from ablate.mixing.task_objective import TaskObjective
@@ -53,11 +53,11 @@ def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str 
         spec = get_task(name, "intermediate")
         specs[name] = english_part(spec, mix) if is_multilingual(spec) else spec
         built.removed[name] = {"train": {}, "dev": {}}
-        trains[name] = _subsample(load_task_split(specs[name], "train", cfg, counts=built.removed[name]["train"]),
-                                  specs[name], per_task[name]["max_train_examples"])
+        trains[name] = subsample_rows(load_task_split(specs[name], "train", cfg, counts=built.removed[name]["train"]),
+                                      specs[name].format, per_task[name]["max_train_examples"], SELECTION_SEED)
     if total is not None:  # known only now: each task's share depends on the rows it has
         shares = split_total({t: len(d) for t, d in trains.items()}, total)
-        trains = {t: _subsample(d, specs[t], shares[t]) for t, d in trains.items()}
+        trains = {t: subsample_rows(d, specs[t].format, shares[t], SELECTION_SEED) for t, d in trains.items()}
     for name in tasks:
         spec, train = specs[name], trains[name]
         fmt = format_of(spec)
@@ -70,15 +70,6 @@ def build(cfg, tasks, per_task: dict, seed: int, model_path: str, revision: str 
                                               cfg.eval_batch_size))
         built.records += [_record(name, "train", spec.train, train), _record(name, "dev", spec.dev, dev)]
     return built
-
-
-def _subsample(train, spec, keep: int):
-    """`keep` rows (0 = all) chosen as the single-task phase chooses them: the same rows for every
-    seed and recipe, stratified by label for classification (ablate.data.subsample)."""
-    if not keep or keep >= len(train):
-        return train
-    labels = train["label"] if spec.format == "classification" else None
-    return train.select(subsample_indices(len(train), keep, labels, SELECTION_SEED))
 
 
 def run_multitask(ctx: PhaseContext) -> PhaseResult:

@@ -23,6 +23,7 @@ from ablate import batching, compute, tokenized
 from ablate.config import RunConfig
 from ablate.train_settings import TrainSettings
 from ablate.data.load import fingerprint, load_task_split, load_translated_train
+from ablate.data.subsample import subsample_rows
 from ablate.errors import AblateError
 from ablate.phases.scoring import score
 from ablate.models import load_tokenizer, load_with_head, resolve_model, save_encoder
@@ -96,11 +97,7 @@ def _train(ctx: PhaseContext, spec, settings: TrainSettings, model_path: str, tr
         mix = ctx.phase.settings["mix"]
         train = load_translated_train(spec, translated, cfg, mix)
         train_sources = f"{mix} translations of " + " + ".join(s.describe() for s in spec.train)
-    if settings.max_train_examples and settings.max_train_examples < len(train):
-        from ablate.data.subsample import subsample_indices
-
-        labels = train["label"] if spec.format == "classification" else None  # stratified by label
-        train = train.select(subsample_indices(len(train), settings.max_train_examples, labels, SELECTION_SEED))
+    train = subsample_rows(train, spec.format, settings.max_train_examples, SELECTION_SEED)
     dev_removed: dict[str, int] = {}
     dev = load_task_split(spec, "dev", cfg, counts=dev_removed)
     dev = dev.shuffle(seed=SELECTION_SEED).select(range(min(settings.eval_examples, len(dev))))

@@ -46,11 +46,12 @@ def test_each_task_keeps_its_share_the_same_rows_for_every_seed_stratified():
     digests = [[r["digest"] for r in b.records if r["context"] == "train"] for b in built]
     assert digests[0] == digests[1] == digests[2]  # the data does not vary with the seed (as for one task)
     from ablate.data.load import load_task_split
-    from ablate.mixing.phase import _subsample
+    from ablate.data.subsample import subsample_rows
+    from ablate.phases.train import SELECTION_SEED
     from ablate.tasks import get_task
 
     full = load_task_split(get_task("mnli"), "train", cfg)
-    kept = _subsample(full, get_task("mnli"), 17)
+    kept = subsample_rows(full, "classification", 17, SELECTION_SEED)
     want = np.bincount(full["label"], minlength=3) * 17 / len(full)
     assert len(kept) == 17 and np.all(np.abs(np.bincount(kept["label"], minlength=3) - want) < 1)  # label shares kept
 
